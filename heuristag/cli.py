@@ -1,0 +1,66 @@
+"""Command line: `heuristag tag|explain|batch|eval|rules|bench`. Errors are one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from .errors import HeuristagError, one_line
+
+#: Modules that add sub-commands; each has ``register(subparsers)`` and sets ``func`` on its parser.
+COMMAND_MODULES = ("heuristag.commands",)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse prints usage + exits 2; keep it to one clear line
+        self.exit(2, f"heuristag: {one_line(message)} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="heuristag", description=__doc__)
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"heuristag {__version__}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except HeuristagError as exc:
+        print(f"heuristag: {one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("heuristag: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (| head): not an error worth a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except MemoryError:
+        print("heuristag: out of memory", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - a bug must still be one line, never a traceback
+        if os.environ.get("HEURISTAG_DEBUG"):
+            raise
+        print(f"heuristag: internal error: {one_line(f'{type(exc).__name__}: {exc}')} "
+              "(set HEURISTAG_DEBUG=1 for a traceback)", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The `tag` and `explain` sub-commands: one README or prompt in, the expected JSON (and why) out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .errors import HeuristagError
+from .request import DEFAULT_MAX_TAGS, Request, from_prompt, from_readme, looks_like_prompt
+from .result import FORMATS
+from .textio import read_text_file
+
+
+def add_rule_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", action="append", default=[], metavar="DIR",
+                   help="a folder (or file) of YAML rules layered over the built-in ones; repeatable")
+    p.add_argument("--no-builtin-rules", action="store_true", help="use only the --rules given")
+    p.add_argument("--tags", metavar="VOCAB", help="vocabulary file: JSON list of {id, name}, YAML list, "
+                                                   "or one name per line (default: the built-in 90 tags)")
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a README or a seed-style prompt ('-' for stdin)")
+    p.add_argument("--description", default="", help="the repository's one-line description")
+    p.add_argument("--id", dest="ident", default=None,
+                   help="the id to echo (a number stays a number; default: the file name)")
+    p.add_argument("--max-tags", type=int, default=None, help=f"at most N tags (default {DEFAULT_MAX_TAGS}, "
+                                                               "or the prompt's N)")
+    p.add_argument("--prompt", choices=("auto", "yes", "no"), default="auto",
+                   help="treat the input as a seed-style prompt (default: detect)")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("tag", help="tag one README or prompt and print the expected JSON")
+    add_input_options(p)
+    add_rule_options(p)
+    p.add_argument("--format", choices=FORMATS, default="objects", help="tags as vocabulary objects, ids or names")
+    p.add_argument("--explain", action="store_true", help="also print the evidence (to stderr)")
+    p.set_defaults(func=run_tag)
+
+    e = sub.add_parser("explain", help="show every chosen tag and the best runners-up with their evidence")
+    add_input_options(e)
+    add_rule_options(e)
+    e.add_argument("--json", action="store_true", help="machine-readable evidence")
+    e.add_argument("--runners-up", type=int, default=3, help="how many tags below the chosen to show")
+    e.set_defaults(func=run_explain)
+
+
+def make_tagger(args: argparse.Namespace):
+    from .tagger import Tagger
+    from .vocabulary import load_vocabulary_file
+
+    vocabulary = load_vocabulary_file(args.tags) if getattr(args, "tags", None) else None
+    return Tagger(rules_dirs=args.rules, builtin_rules=not args.no_builtin_rules, vocabulary=vocabulary)
+
+
+def parse_id(raw: str | None, fallback: str) -> Any:
+    """``--id 42`` is the number 42, ``--id '"42"'`` the string; no --id: the file name."""
+    if raw is None:
+        return fallback
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return raw
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else raw
+
+
+def build_request(args: argparse.Namespace, tagger: Any) -> Request:
+    text = read_text_file(args.file)
+    where = "<stdin>" if args.file == "-" else args.file
+    is_prompt = args.prompt == "yes" or (args.prompt == "auto" and looks_like_prompt(text))
+    if is_prompt:
+        req = from_prompt(text, where)
+        changes: dict[str, Any] = {}
+        if args.ident is not None:
+            changes["id"] = parse_id(args.ident, where)
+        if args.description:
+            changes["description"] = args.description
+        if args.max_tags is not None:
+            changes["max_tags"] = _max_tags(args.max_tags, len(req.vocabulary or tagger.vocabulary))
+        if getattr(args, "tags", None):
+            changes["vocabulary"] = tagger.vocabulary
+        if changes:
+            from dataclasses import replace
+
+            req = replace(req, **changes)
+        return req
+    max_tags = DEFAULT_MAX_TAGS if args.max_tags is None else args.max_tags
+    fallback = "-" if args.file == "-" else args.file
+    return from_readme(text, description=args.description, id=parse_id(args.ident, fallback),
+                       vocabulary=tagger.vocabulary, max_tags=_max_tags(max_tags, len(tagger.vocabulary)))
+
+
+def _max_tags(n: int, size: int) -> int:
+    if n < 1:
+        raise HeuristagError("--max-tags", f"must be at least 1, got {n}")
+    return min(n, size)
+
+
+def run_tag(args: argparse.Namespace) -> int:
+    tagger = make_tagger(args)
+    result = tagger.tag_request(build_request(args, tagger))
+    if result.truncated:
+        print(f"heuristag: warning: {args.file}: README analysed up to its first 1,000,000 characters",
+              file=sys.stderr)
+    print(result.to_json(args.format))
+    if args.explain:
+        from .explain import render_text
+
+        print(render_text(result, runners_up=3), file=sys.stderr)
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from .explain import render_json, render_text
+
+    tagger = make_tagger(args)
+    result = tagger.tag_request(build_request(args, tagger))
+    if args.json:
+        print(json.dumps(render_json(result, runners_up=args.runners_up), ensure_ascii=False, indent=1))
+    else:
+        print(result.to_json())
+        print(render_text(result, runners_up=args.runners_up))
+    return 0

@@ -1,0 +1,332 @@
+"""From README Markdown (with raw HTML, badges, code) to named text fields the matcher can weigh."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from markdown_it import MarkdownIt
+
+#: READMEs longer than this many characters are analysed up to here (the rest rarely says more).
+MAX_README_CHARS = 1_000_000
+
+FIELDS = ("title", "description", "headings", "badges", "links", "code", "body")
+
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
+_ATX = re.compile(r"^#{1,6}(\s|$)")
+_SETEXT = re.compile(r"^(=+|-+)$")
+_BADGE_HOSTS = ("shields.io", "badgen.net", "badge.fury.io", "travis-ci", "codecov.io", "coveralls.io",
+                "goreportcard.com", "circleci.com", "appveyor.com", "readthedocs.org", "pepy.tech",
+                "badges.", "deepwiki.com/badge", "api.netlify.com", "snyk.io", "sonarcloud.io",
+                "codacy.com", "starchart.cc", "star-history.com", "visitor-badge", "komarev.com",
+                "hits.seeyoufarm.com", "github.com/sponsors", "opencollective.com", "pkg.go.dev/badge",
+                "godoc.org", "badge", "/workflows/", "/actions/")
+_URL_SPLIT = re.compile(r"[/?&=.:_+%#,]+")
+_BOILERPLATE_DEFAULT = (
+    "license", "licence", "licensing", "copyright", "sponsor", "sponsors", "backers", "donate", "donation",
+    "contributors", "contributing", "acknowledgements", "acknowledgments", "credits", "thanks",
+    "star history", "stargazers", "related projects", "similar projects", "alternatives", "see also",
+    "许可", "许可证", "开源协议", "协议", "贡献", "贡献者", "致谢", "鸣谢", "赞助", "捐赠", "相关项目", "友情链接",
+    "ライセンス", "謝辞", "スポンサー", "貢献",
+)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    lang: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the README says, split by where it says it; ``features`` are counts for structural rules."""
+
+    title: str = ""
+    description: str = ""
+    headings: tuple[str, ...] = ()
+    badges: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    code: tuple[CodeBlock, ...] = ()
+    body: str = ""
+    features: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    truncated: bool = False
+
+    def field_text(self, name: str) -> str:
+        """The text the matcher sees for one field."""
+        if name == "headings":
+            return "\n".join(self.headings)
+        if name == "badges":
+            return "\n".join(self.badges)
+        if name == "links":
+            return "\n".join(self.links)
+        if name == "code":
+            return "\n".join(f"{c.lang}\n{c.text}" if c.lang else c.text for c in self.code)
+        return getattr(self, name)
+
+
+def normalise_markdown(text: str) -> str:
+    """Give every line outside code fences a blank line of its own, and trim it.
+
+    Scraped READMEs often lose their blank lines (as in the seed); CommonMark then reads the whole
+    README as one HTML block and finds no heading. One block per line restores headings, lists and
+    fences, and makes a README and its blank-line-stripped form parse alike.
+    """
+    out: list[str] = []
+    fence: str | None = None
+    prev_text = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if fence is not None:
+            if line.startswith(fence) and not line[len(fence):].strip(fence[0]).strip():
+                out.append(line)
+                out.append("")
+                fence = None
+            else:
+                out.append(raw.rstrip())
+            continue
+        if not line:
+            prev_text = False
+            continue
+        m = _FENCE.match(line)
+        if m and not (m.group(1)[0] == "`" and "`" in line[len(m.group(1)):]):
+            fence = m.group(1)
+            out.append(line)
+            prev_text = False
+            continue
+        if prev_text and _SETEXT.match(line) and len(line) >= 2 and out:
+            level = "#" if line[0] == "=" else "##"
+            out[-2] = f"{level} {out[-2]}"
+            prev_text = False
+            continue
+        out.append(line)
+        out.append("")
+        prev_text = not (line.startswith(("<", "|", ">", "#", "-", "*", "+")) or line[:1].isdigit())
+    return "\n".join(out)
+
+
+_MD = MarkdownIt("commonmark", {"html": True, "maxNesting": 20}).enable("table")
+
+
+class _HtmlText(HTMLParser):
+    """Reduce an HTML fragment to text, image alt/src, link hrefs and heading text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.images: list[tuple[str, str]] = []
+        self.hrefs: list[str] = []
+        self.headings: list[tuple[int, str]] = []
+        self._heading: int | None = None
+        self._heading_text: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "img":
+            self.images.append((a.get("alt", ""), a.get("src", "") or a.get("data-src", "")))
+        elif tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"])
+        elif len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+            self._heading, self._heading_text = int(tag[1]), []
+        elif tag in ("br", "p", "div", "li", "tr", "td", "summary", "details"):
+            self.text.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif self._heading is not None and tag == f"h{self._heading}":
+            self.headings.append((self._heading, " ".join("".join(self._heading_text).split())))
+            self._heading = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._heading is not None:
+            self._heading_text.append(data)
+        else:
+            self.text.append(data)
+
+
+def _html(fragment: str) -> _HtmlText:
+    parser = _HtmlText()
+    try:
+        parser.feed(fragment)
+        parser.close()
+    except Exception:  # noqa: BLE001 - HTMLParser is lenient; a malformed fragment must not stop tagging
+        pass
+    return parser
+
+
+def is_badge(src: str) -> bool:
+    low = src.lower()
+    return any(h in low for h in _BADGE_HOSTS) or low.endswith(".svg") and "badge" in low
+
+
+def url_words(url: str) -> str:
+    """Domain and path of a URL as words: ``https://img.shields.io/pypi/v/x`` -> 'img.shields.io pypi v x'."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    path = unquote(parts.path + ("?" + parts.query if parts.query else ""))
+    words = " ".join(w for w in _URL_SPLIT.split(path) if w)
+    return f"{parts.netloc.lower()} {words}".strip()
+
+
+def _is_boilerplate(heading: str, boilerplate: tuple[str, ...]) -> bool:
+    h = " ".join(re.sub(r"[^\w\s]", " ", heading.casefold()).split())
+    return bool(h) and any(h == b or h.startswith(b + " ") or (not b.isascii() and b in h) for b in boilerplate)
+
+
+class _Collector:
+    """Accumulates fields while walking the token stream once."""
+
+    def __init__(self, boilerplate: tuple[str, ...]) -> None:
+        self.boilerplate = boilerplate
+        self.title = ""
+        self.headings: list[str] = []
+        self.badges: list[str] = []
+        self.links: list[str] = []
+        self.code: list[CodeBlock] = []
+        self.body: list[str] = []
+        self.skip_level = 0  # heading level whose section is boilerplate; 0 = none
+        self.counts = {"headings": 0, "list_items": 0, "link_list_items": 0, "code_blocks": 0,
+                       "images": 0, "badges": 0, "links": 0, "tables": 0, "boilerplate_sections": 0}
+
+    def heading(self, level: int, text: str) -> None:
+        text = " ".join(text.split())
+        if not text:
+            return
+        if self.skip_level and level <= self.skip_level:
+            self.skip_level = 0
+        if _is_boilerplate(text, self.boilerplate):
+            self.skip_level = level
+            self.counts["boilerplate_sections"] += 1
+            return
+        if self.skip_level:
+            return
+        self.counts["headings"] += 1
+        if not self.title and level == 1:
+            self.title = text
+        self.headings.append(text)
+
+    def image(self, alt: str, src: str) -> None:
+        self.counts["images"] += 1
+        if self.skip_level:
+            return
+        if is_badge(src):
+            self.counts["badges"] += 1
+            self.badges.append(f"{alt} {url_words(src)}".strip())
+        elif alt:
+            self.body.append(alt)
+
+    def link(self, href: str) -> None:
+        if self.skip_level or not href or href.startswith("#"):
+            return
+        self.counts["links"] += 1
+        words = url_words(href)
+        if words:
+            self.links.append(words)
+
+    def html(self, fragment: str) -> None:
+        parsed = _html(fragment)
+        for level, text in parsed.headings:
+            self.heading(level, text)
+        for alt, src in parsed.images:
+            self.image(alt, src)
+        for href in parsed.hrefs:
+            self.link(href)
+        text = "".join(parsed.text).strip()
+        if text and not self.skip_level:
+            self.body.append(text)
+
+
+def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _BOILERPLATE_DEFAULT) -> Document:
+    """Parse a README once and collect every field; never raises on any text."""
+    truncated = len(readme) > MAX_README_CHARS
+    if truncated:
+        readme = readme[:MAX_README_CHARS]
+    readme = readme.translate(_INVISIBLE).replace("\x00", " ")
+    tokens = _MD.parse(normalise_markdown(readme))
+    c = _Collector(boilerplate)
+    list_depth = 0
+    pending_heading: int | None = None
+    for i, tok in enumerate(tokens):
+        t = tok.type
+        if t == "heading_open":
+            pending_heading = int(tok.tag[1])
+        elif t == "inline":
+            if pending_heading is not None:
+                c.heading(pending_heading, _inline_text(tok, c, as_heading=True))
+                pending_heading = None
+            else:
+                text = _inline_text(tok, c)
+                if list_depth and tok.children and _starts_with_link(tok.children):
+                    c.counts["link_list_items"] += 1
+                if text and not c.skip_level:
+                    c.body.append(text)
+        elif t == "heading_close":
+            pending_heading = None
+        elif t in ("fence", "code_block"):
+            c.counts["code_blocks"] += 1
+            if not c.skip_level:
+                lang = (tok.info or "").strip().split(" ")[0].lower()[:20] if t == "fence" else ""
+                c.code.append(CodeBlock(lang, tok.content[:20_000]))
+        elif t == "html_block":
+            c.html(tok.content)
+        elif t == "list_item_open":
+            list_depth += 1
+            c.counts["list_items"] += 1
+        elif t == "list_item_close":
+            list_depth = max(0, list_depth - 1)
+        elif t == "table_open":
+            c.counts["tables"] += 1
+        del i
+    if not c.title and c.headings:
+        c.title = c.headings[0]
+    body = "\n".join(c.body)
+    c.counts["body_chars"] = len(body)
+    return Document(
+        title=c.title, description=" ".join(description.split()), headings=tuple(c.headings),
+        badges=tuple(c.badges), links=tuple(c.links), code=tuple(c.code), body=body,
+        features=MappingProxyType(dict(c.counts)), truncated=truncated,
+    )
+
+
+def _starts_with_link(children: list[Any]) -> bool:
+    for child in children:
+        if child.type == "text" and not child.content.strip():
+            continue
+        return child.type == "link_open" or (child.type == "html_inline" and child.content.lower().startswith("<a "))
+    return False
+
+
+def _inline_text(tok: Any, c: _Collector, as_heading: bool = False) -> str:
+    """Text of an inline token; images and links are routed to their fields on the way."""
+    parts: list[str] = []
+    for child in tok.children or ():
+        ct = child.type
+        if ct in ("text", "code_inline"):
+            parts.append(child.content)
+        elif ct in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif ct == "image":
+            alt = "".join(x.content for x in child.children or ()) or child.content
+            c.image(alt, child.attrs.get("src", "") or "")
+        elif ct == "link_open":
+            c.link(str(child.attrs.get("href", "") or ""))
+        elif ct == "html_inline":
+            parsed = _html(child.content)
+            for alt, src in parsed.images:
+                c.image(alt, src)
+            for href in parsed.hrefs:
+                c.link(href)
+            parts.append("".join(parsed.text))
+    return "".join(parts).strip()

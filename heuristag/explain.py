@@ -1,0 +1,43 @@
+"""Why each tag was chosen (or nearly): scores and every piece of evidence, for people and machines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .result import Result
+from .scorer import TagScore
+
+
+def _shown(result: Result, runners_up: int) -> list[tuple[TagScore, bool]]:
+    chosen = set(result.ranking.chosen)
+    out = [(s, True) for k in result.ranking.chosen for s in result.ranking.scores if s.tag == k]
+    others = [s for s in result.ranking.scores if s.tag not in chosen][: max(0, runners_up)]
+    return out + [(s, False) for s in others]
+
+
+def render_text(result: Result, runners_up: int = 3, max_lines: int = 8) -> str:
+    lines: list[str] = []
+    for s, chosen in _shown(result, runners_up):
+        mark = "+" if chosen else " "
+        why = "" if chosen else ("  (below threshold)" if s.score < s.threshold else "  (not in top N)")
+        lines.append(f"{mark} {s.tag:<20} score {s.score:7.2f}  threshold {s.threshold:.2f}{why}")
+        for rule, fname, points in s.contributions[:max_lines]:
+            samples = sorted({e.text for e in s.evidence if e.rule == rule and e.field == fname})[:3]
+            lines.append(f"      {points:+7.2f}  {rule:<36} {fname:<11} {', '.join(repr(t) for t in samples)}")
+        if len(s.contributions) > max_lines:
+            lines.append(f"      ... {len(s.contributions) - max_lines} more")
+    if not lines:
+        lines.append("  (no evidence for any tag of the vocabulary)")
+    return "\n".join(lines)
+
+
+def render_json(result: Result, runners_up: int = 3) -> dict[str, Any]:
+    tags = []
+    for s, chosen in _shown(result, runners_up):
+        tags.append({
+            "tag": s.tag, "chosen": chosen, "score": s.score, "threshold": s.threshold,
+            "contributions": [{"rule": r, "field": f, "points": p} for r, f, p in s.contributions],
+            "evidence": [{"rule": e.rule, "field": e.field, "text": e.text, "position": e.position,
+                          "weight": e.weight} for e in s.evidence[:200]],
+        })
+    return {"id": result.id, "result": result.as_dict(), "tags": tags}

@@ -1,0 +1,40 @@
+"""The answer: the request's id with its JSON type, at most N tags from its vocabulary, and the why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .matcher import Evidence
+from .scorer import Ranking
+from .vocabulary import Tag
+
+FORMATS = ("objects", "ids", "names")
+
+
+@dataclass(frozen=True)
+class Result:
+    id: Any
+    tags: tuple[Tag, ...]
+    ranking: Ranking
+    truncated: bool = False
+
+    @property
+    def evidence(self) -> dict[str, tuple[Evidence, ...]]:
+        """Evidence for each chosen tag (by vocabulary name), what the explainer prints."""
+        by_key = {s.tag: s.evidence for s in self.ranking.scores}
+        return {t.name: by_key.get(t.key, ()) for t in self.tags}
+
+    def as_dict(self, fmt: str = "objects") -> dict[str, Any]:
+        if fmt == "ids" and all(t.id is not None for t in self.tags):
+            tags: list[Any] = [t.id for t in self.tags]
+        elif fmt in ("names", "ids"):
+            tags = [t.name for t in self.tags]
+        else:
+            tags = [t.as_json() for t in self.tags]
+        return {"id": self.id, "tags": tags}
+
+    def to_json(self, fmt: str = "objects") -> str:
+        """One line, the expected JSON: ``{"id":"1650","tags":[{"id":17,"name":"ai"}]}``."""
+        return json.dumps(self.as_dict(fmt), ensure_ascii=False, separators=(",", ":"))

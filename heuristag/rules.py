@@ -1,0 +1,289 @@
+"""Rule files: load YAML safely, validate with file:line:key errors, and layer user rules over built-ins."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .document import _BOILERPLATE_DEFAULT, FIELDS
+from .errors import HeuristagError
+from .normalise import normalise
+from .vocabulary import tag_key
+from .yamlload import line_of, load_yaml
+
+ALL_FIELDS = frozenset(FIELDS)
+MAX_PATTERN_CHARS = 1000
+
+DEFAULT_FIELD_WEIGHTS = MappingProxyType({
+    "title": 2.0, "description": 3.0, "headings": 1.0, "badges": 0.5, "links": 0.3, "code": 0.5, "body": 0.5,
+})
+DEFAULT_SCORING = MappingProxyType({
+    "threshold": 4.0,        # score a tag needs to be chosen, unless its file says otherwise
+    "relative_cut": 0.0,     # drop tags scoring below this share of the best tag
+    "repeat_bonus": 0.25,    # a group seen n times in a field counts (1 + bonus * ln n) times
+    "body_cap": 8.0,         # saturation of each field's summed weight (before the field weight)
+    "field_cap": 12.0,
+})
+
+
+@dataclass(frozen=True)
+class TermGroup:
+    """Synonyms that vote for one tag with one weight in some fields (negative weight: against)."""
+
+    tag: str            # tag key
+    name: str           # "database/core": shown by explain and stats
+    terms: tuple[str, ...]
+    weight: float
+    fields: frozenset[str] = ALL_FIELDS
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    tag: str
+    name: str
+    regex: str
+    weight: float
+    fields: frozenset[str] = ALL_FIELDS
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class FeatureRule:
+    """A document count within [min, max] (features of Document) votes for a tag."""
+
+    tag: str
+    name: str
+    feature: str
+    weight: float
+    min: float | None = None
+    max: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class TagRules:
+    tag: str                      # key
+    name: str                     # as written in the file
+    id: int | None = None
+    threshold: float | None = None
+    prior: float = 0.0
+    groups: tuple[TermGroup, ...] = ()
+    patterns: tuple[PatternRule, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Every rule in force, immutable; compiled once by the matcher and reused for every document."""
+
+    tags: Mapping[str, TagRules] = field(default_factory=lambda: MappingProxyType({}))
+    signals: tuple[TermGroup | PatternRule, ...] = ()
+    features: tuple[FeatureRule, ...] = ()
+    field_weights: Mapping[str, float] = field(default_factory=lambda: DEFAULT_FIELD_WEIGHTS)
+    scoring: Mapping[str, float] = field(default_factory=lambda: DEFAULT_SCORING)
+    boilerplate_headings: tuple[str, ...] = _BOILERPLATE_DEFAULT
+    sources: tuple[str, ...] = ()
+
+    def all_groups(self) -> Iterable[TermGroup]:
+        for key in sorted(self.tags):
+            yield from self.tags[key].groups
+        yield from (s for s in self.signals if isinstance(s, TermGroup))
+
+    def all_patterns(self) -> Iterable[PatternRule]:
+        for key in sorted(self.tags):
+            yield from self.tags[key].patterns
+        yield from (s for s in self.signals if isinstance(s, PatternRule))
+
+    def threshold(self, tag: str) -> float:
+        rules = self.tags.get(tag)
+        if rules is not None and rules.threshold is not None:
+            return rules.threshold
+        return float(self.scoring["threshold"])
+
+
+# ---------------------------------------------------------------- validation
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(resources.files("heuristag.builtin_rules").joinpath("schema.json").read_text("utf-8"))
+
+
+def validate(data: Any, lines: dict[tuple, int], where: str) -> list[HeuristagError]:
+    """Schema errors as HeuristagErrors naming file:line and the key path."""
+    import jsonschema  # lazy: only user rule files and `rules check` pay for it
+
+    validator = jsonschema.Draft202012Validator(schema())
+    errors: list[HeuristagError] = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        path = tuple(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = set(err.schema.get("properties", {}))
+            for extra in sorted(k for k in err.instance if k not in allowed):
+                errors.append(HeuristagError(_place(where, lines, path + (extra,)),
+                                             f"{_dotted(path + (extra,))}: unknown key"))
+            continue
+        message = err.message if len(err.message) < 160 else err.message[:157] + "..."
+        errors.append(HeuristagError(_place(where, lines, path), f"{_dotted(path) or 'document'}: {message}"))
+    return errors
+
+
+def _place(where: str, lines: dict[tuple, int], path: tuple) -> str:
+    line = line_of(lines, path)
+    return f"{where}:{line}" if line else where
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+# ---------------------------------------------------------------- loading
+
+def read_rule_file(path: Path, text: str | None = None, check: bool = True) -> tuple[dict[str, Any], dict]:
+    """Parse and (optionally) schema-check one rule file; raise the first error."""
+    where = str(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise HeuristagError(where, "rule file is not UTF-8") from None
+        except OSError as exc:
+            raise HeuristagError(where, f"cannot read: {exc.strerror or exc}") from None
+    data, lines = load_yaml(text, where)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise HeuristagError(f"{where}:1", f"a rule file must be a mapping of keys, got {type(data).__name__}")
+    if check:
+        errors = validate(data, lines, where)
+        if errors:
+            raise errors[0]
+    return data, lines
+
+
+def _fields(entry: dict[str, Any]) -> frozenset[str]:
+    return frozenset(entry["fields"]) if entry.get("fields") else ALL_FIELDS
+
+
+def _groups(tag: str, entries: list[dict[str, Any]], kind: str, source: str, sign: float) -> tuple[TermGroup, ...]:
+    out = []
+    for i, e in enumerate(entries or ()):
+        label = e.get("name") or f"{kind}{i + 1}"
+        out.append(TermGroup(tag=tag, name=f"{tag}/{'-' if sign < 0 else ''}{label}",
+                             terms=tuple(str(t) for t in e["terms"]), weight=sign * float(e["weight"]),
+                             fields=_fields(e), source=source))
+    return tuple(out)
+
+
+def tag_rules_from(data: dict[str, Any], source: str) -> TagRules:
+    if "tag" not in data:
+        raise HeuristagError(source, "a tag rule file needs a 'tag' key")
+    name = str(data["tag"])
+    key = tag_key(name)
+    groups = _groups(key, data.get("keywords") or [], "keywords", source, 1.0)
+    groups += _groups(key, data.get("negative") or [], "negative", source, -1.0)
+    patterns = tuple(
+        PatternRule(tag=key, name=f"{key}/{p.get('name') or f'pattern{i + 1}'}", regex=p["regex"],
+                    weight=float(p["weight"]), fields=_fields(p), source=source)
+        for i, p in enumerate(data.get("patterns") or ())
+    )
+    return TagRules(tag=key, name=name, id=data.get("id"), threshold=data.get("threshold"),
+                    prior=float(data.get("prior", 0.0)), groups=groups, patterns=patterns, source=source)
+
+
+def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
+    signals: list[TermGroup | PatternRule] = list(rs.signals)
+    for i, s in enumerate(data.get("signals") or ()):
+        key = tag_key(s["tag"])
+        label = f"signal:{s.get('name') or i + 1}"
+        if "terms" in s:
+            signals.append(TermGroup(tag=key, name=f"{key}/{label}", terms=tuple(map(str, s["terms"])),
+                                     weight=float(s["weight"]), fields=_fields(s), source=source))
+        else:
+            signals.append(PatternRule(tag=key, name=f"{key}/{label}", regex=s["regex"],
+                                       weight=float(s["weight"]), fields=_fields(s), source=source))
+    features = list(rs.features)
+    for i, f in enumerate(data.get("features") or ()):
+        key = tag_key(f["tag"])
+        features.append(FeatureRule(tag=key, name=f"{key}/feature:{f.get('name') or f['feature']}",
+                                    feature=f["feature"], weight=float(f["weight"]), min=f.get("min"),
+                                    max=f.get("max"), source=source))
+    field_weights = dict(rs.field_weights)
+    for k, v in (data.get("field_weights") or {}).items():
+        if k not in ALL_FIELDS:
+            raise HeuristagError(source, f"field_weights.{k}: unknown field (known: {', '.join(FIELDS)})")
+        field_weights[k] = float(v)
+    scoring = dict(rs.scoring)
+    for k, v in (data.get("scoring") or {}).items():
+        if k not in DEFAULT_SCORING:
+            raise HeuristagError(source, f"scoring.{k}: unknown setting (known: {', '.join(DEFAULT_SCORING)})")
+        scoring[k] = float(v)
+    boiler = rs.boilerplate_headings
+    if data.get("boilerplate_headings"):
+        boiler = tuple(dict.fromkeys(boiler + tuple(normalise(h) for h in data["boilerplate_headings"])))
+    return replace(rs, signals=tuple(signals), features=tuple(features),
+                   field_weights=MappingProxyType(field_weights), scoring=MappingProxyType(scoring),
+                   boilerplate_headings=boiler)
+
+
+def _merge_tag(old: TagRules | None, new: TagRules, mode: str) -> TagRules:
+    if old is None or mode == "replace":
+        return new
+    return replace(old, threshold=new.threshold if new.threshold is not None else old.threshold,
+                   prior=new.prior if new.prior else old.prior, id=new.id if new.id is not None else old.id,
+                   groups=old.groups + new.groups, patterns=old.patterns + new.patterns,
+                   source=f"{old.source}+{new.source}")
+
+
+def rule_files(directory: Path) -> list[Path]:
+    """A rules folder: signals.yaml and tag files in it or in its tags/ subfolder, sorted by name."""
+    if not directory.exists():
+        raise HeuristagError(str(directory), "no such rules folder")
+    if directory.is_file():
+        return [directory]
+    files = sorted(p for p in directory.glob("*.yaml") if p.is_file())
+    files += sorted(p for p in (directory / "tags").glob("*.yaml") if p.is_file())
+    files += sorted(p for p in directory.glob("*.yml") if p.is_file())
+    files += sorted(p for p in (directory / "tags").glob("*.yml") if p.is_file())
+    return files
+
+
+def add_layer(rs: RuleSet, files: Iterable[Path], check: bool = True) -> RuleSet:
+    """Layer rule files over a rule set: a tag file extends that tag's rules (or replaces them)."""
+    tags = dict(rs.tags)
+    sources = list(rs.sources)
+    for path in files:
+        data, lines = read_rule_file(path, check=check)
+        source = str(path)
+        sources.append(source)
+        if "tag" in data:
+            new = tag_rules_from(data, source)
+            tags[new.tag] = _merge_tag(tags.get(new.tag), new, data.get("mode", "extend"))
+        elif any(k in data for k in ("signals", "features", "field_weights", "scoring", "boilerplate_headings")):
+            rs = _apply_signals(rs, data, source)
+        elif data:
+            raise HeuristagError(f"{source}:1", "neither a tag file (no 'tag' key) nor a signals file")
+    return replace(rs, tags=MappingProxyType(dict(sorted(tags.items()))), sources=tuple(sources))
+
+
+def builtin_dir() -> Path:
+    return Path(str(resources.files("heuristag.builtin_rules")))
+
+
+def load_rules(extra_dirs: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:
+    """The rule set in force: built-in rules (trusted, checked by the test suite) plus user layers (checked)."""
+    rs = RuleSet()
+    if builtin:
+        rs = add_layer(rs, rule_files(builtin_dir()), check=False)
+    for d in extra_dirs:
+        rs = add_layer(rs, rule_files(Path(d)), check=True)
+    return rs

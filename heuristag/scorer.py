@@ -1,0 +1,103 @@
+"""Evidence -> per-tag scores -> at most N tags, deterministically."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .matcher import Evidence
+from .rules import RuleSet
+
+
+@dataclass(frozen=True)
+class TagScore:
+    tag: str                          # key
+    score: float
+    threshold: float
+    evidence: tuple[Evidence, ...]    # sorted: strongest contribution first
+    contributions: tuple[tuple[str, str, float], ...]   # (rule, field, points), strongest first
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Every tag with evidence, best first (ties by tag key), and the ones chosen."""
+
+    scores: tuple[TagScore, ...]
+    chosen: tuple[str, ...]
+
+
+def _saturate(x: float, cap: float) -> float:
+    """Smoothly bounded: many small hits approach ``cap`` but never pass it."""
+    return cap * (1.0 - math.exp(-x / cap)) if cap > 0 and x > 0 else x
+
+
+def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] | None,
+          max_tags: int, extra_thresholds: dict[str, float] | None = None) -> Ranking:
+    """Points per tag: in each field, each rule counts once (a little more when repeated), saturated,
+    times the field's weight; negatives subtract; features add as they are. Allowed tags only."""
+    bonus = float(rules.scoring["repeat_bonus"])
+    fw = rules.field_weights
+    # tag -> field -> rule -> [weight, count]
+    hits: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(dict))
+    by_tag: dict[str, list[Evidence]] = defaultdict(list)
+    for ev in evidence:
+        if allowed is not None and ev.tag not in allowed:
+            continue
+        by_tag[ev.tag].append(ev)
+        slot = hits[ev.tag][ev.field].get(ev.rule)
+        if slot is None:
+            hits[ev.tag][ev.field][ev.rule] = [ev.weight, 1]
+        else:
+            slot[0] = max(slot[0], ev.weight) if ev.weight > 0 else min(slot[0], ev.weight)
+            slot[1] += 1
+    results: list[TagScore] = []
+    for tag in sorted(hits):
+        contributions: list[tuple[str, str, float]] = []
+        total = 0.0
+        positive = False
+        for fname in sorted(hits[tag]):
+            rules_hit = hits[tag][fname]
+            weight = 1.0 if fname == "features" else fw.get(fname, 0.0)
+            pos_points = []
+            raw = 0.0
+            for rule in sorted(rules_hit):
+                w, count = rules_hit[rule]
+                if fname == "features" or w < 0:
+                    points = w * weight
+                    contributions.append((rule, fname, points))
+                    total += points
+                    positive |= points > 0
+                    continue
+                value = w * (1.0 + bonus * math.log(count))
+                raw += value
+                pos_points.append((rule, value))
+            if raw > 0:
+                cap = float(rules.scoring["body_cap"] if fname == "body" else rules.scoring["field_cap"])
+                field_points = _saturate(raw, cap) * weight
+                total += field_points
+                positive |= field_points > 0
+                for rule, value in pos_points:
+                    contributions.append((rule, fname, field_points * value / raw))
+        if positive:
+            prior = rules.tags[tag].prior if tag in rules.tags else 0.0
+            if prior:
+                contributions.append((f"{tag}/prior", "prior", prior))
+                total += prior
+        total = round(total, 6)
+        threshold = (extra_thresholds or {}).get(tag, rules.threshold(tag))
+        contributions.sort(key=lambda c: (-abs(c[2]), c[0], c[1]))
+        evs = sorted(by_tag[tag], key=lambda e: (e.field, e.position, e.rule))
+        results.append(TagScore(tag, total, threshold, tuple(evs),
+                                tuple((r, f, round(p, 4)) for r, f, p in contributions)))
+    results.sort(key=lambda s: (-s.score, s.tag))
+    chosen: list[str] = []
+    cut = float(rules.scoring["relative_cut"])
+    best = results[0].score if results else 0.0
+    for s in results:
+        if len(chosen) >= max_tags:
+            break
+        if s.score >= s.threshold and s.score > 0 and s.score >= cut * best:
+            chosen.append(s.tag)
+    return Ranking(tuple(results), tuple(chosen))

@@ -1,0 +1,122 @@
+"""The library entry point: rules compiled once, then Request -> Document -> Evidence -> Ranking -> Result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from .document import Document, extract
+from .matcher import Evidence, Matcher
+from .normalise import normalise
+from .request import DEFAULT_MAX_TAGS, Request, from_readme
+from .result import Result
+from .rules import RuleSet, TermGroup, load_rules
+from .scorer import Ranking, score
+from .vocabulary import Tag, Vocabulary, builtin_vocabulary, parse_vocabulary
+
+#: Weight of a rule-less vocabulary tag's own name, and how close a fuzzy hit in a short field must be.
+NAME_WEIGHT = 2.0
+FUZZY_MIN_RATIO = 90.0
+_SHORT_FIELDS = ("title", "description", "headings")
+
+
+def name_rules(tags: Iterable[Tag]) -> list[TermGroup]:
+    """A tag nobody wrote rules for is matched by its own name (`http-client` ~ 'http client')."""
+    out = []
+    for t in tags:
+        phrase = normalise(t.name)
+        if phrase:
+            terms = tuple(dict.fromkeys([phrase, phrase.replace(" ", "")]))
+            out.append(TermGroup(tag=t.key, name=f"{t.key}/name", terms=terms, weight=NAME_WEIGHT,
+                                 source="vocabulary"))
+    return out
+
+
+class Tagger:
+    """Holds a compiled rule set and a default vocabulary; ``tag`` is a pure function of its inputs."""
+
+    def __init__(self, rules: RuleSet | None = None, *, rules_dirs: Sequence[str | Path] = (),
+                 builtin_rules: bool = True, vocabulary: Vocabulary | list | None = None) -> None:
+        self.rules = rules if rules is not None else load_rules(rules_dirs, builtin=builtin_rules)
+        self.vocabulary = self._vocab(vocabulary) if vocabulary is not None else builtin_vocabulary()
+        self._matchers: dict[frozenset[str], Matcher] = {}
+        self.matcher_for(self.vocabulary)  # compile now: rule errors surface at construction
+
+    @staticmethod
+    def _vocab(v: Vocabulary | list | None) -> Vocabulary | None:
+        if v is None or isinstance(v, Vocabulary):
+            return v
+        return parse_vocabulary(v, "vocabulary")
+
+    def matcher_for(self, vocabulary: Vocabulary) -> Matcher:
+        """The compiled matcher for a vocabulary: shared unless it has tags without rules."""
+        ruleless = frozenset(k for k in vocabulary.keys if k not in self.rules.tags)
+        matcher = self._matchers.get(ruleless)
+        if matcher is None:
+            extra = name_rules(t for t in vocabulary if t.key in ruleless)
+            matcher = Matcher(self.rules, extra)
+            if len(self._matchers) > 64:
+                self._matchers.clear()
+            self._matchers[ruleless] = matcher
+        return matcher
+
+    def document(self, request: Request) -> Document:
+        return extract(request.readme, request.description, self.rules.boilerplate_headings)
+
+    def evidence(self, doc: Document, vocabulary: Vocabulary) -> list[Evidence]:
+        matcher = self.matcher_for(vocabulary)
+        found = matcher.match(doc)
+        ruleless = [t for t in vocabulary if t.key not in self.rules.tags]
+        if ruleless:
+            found.extend(_fuzzy_names(doc, ruleless, found))
+        return found
+
+    def rank(self, doc: Document, vocabulary: Vocabulary, max_tags: int) -> Ranking:
+        return score(self.evidence(doc, vocabulary), self.rules, vocabulary.keys, max_tags)
+
+    def tag_request(self, request: Request) -> Result:
+        vocabulary = request.vocabulary or self.vocabulary
+        doc = self.document(request)
+        ranking = self.rank(doc, vocabulary, request.max_tags)
+        tags = tuple(t for t in (vocabulary.get(k) for k in ranking.chosen) if t is not None)
+        return Result(id=request.id, tags=tags, ranking=ranking, truncated=doc.truncated)
+
+    def tag(self, readme: str, description: str = "", *, vocabulary: Vocabulary | list | None = None,
+            id: Any = None, max_tags: int = DEFAULT_MAX_TAGS) -> Result:
+        """Tag one README: ``Tagger().tag(text, description="...", id="42").to_json()``."""
+        request = from_readme(readme, description=description, id=id,
+                              vocabulary=self._vocab(vocabulary), max_tags=max_tags)
+        return self.tag_request(request)
+
+
+def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[Evidence]:
+    """rapidfuzz on the short fields only, for rule-less tags: catches 'HTTP-Clients', 'httpclient'."""
+    have = {(e.tag, e.field) for e in exact}
+    out = []
+    for fname in _SHORT_FIELDS:
+        text = normalise(doc.field_text(fname))[:2000]
+        if not text:
+            continue
+        for t in tags:
+            phrase = normalise(t.name)
+            if len(phrase) < 4 or (t.key, fname) in have:
+                continue
+            ratio = fuzz.partial_ratio(phrase, text)
+            if ratio >= FUZZY_MIN_RATIO:
+                out.append(Evidence(t.key, f"{t.key}/name~fuzzy", fname, phrase, 0,
+                                    round(NAME_WEIGHT * ratio / 100.0, 3)))
+    return out
+
+
+_default: Tagger | None = None
+
+
+def tag(readme: str, description: str = "", **kwargs: Any) -> Result:
+    """Module-level shortcut with a lazily built default Tagger (built-in rules and vocabulary)."""
+    global _default
+    if _default is None:
+        _default = Tagger()
+    return _default.tag(readme, description, **kwargs)

@@ -1,0 +1,143 @@
+"""The tag vocabulary: which tags may be output, with their ids and verbatim names."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import HeuristagError
+
+
+def tag_key(name: str) -> str:
+    """The key rules and vocabularies meet on: names differ in case and stray spaces in the wild."""
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One vocabulary entry. ``name`` is kept verbatim (``"declarative-gui "`` keeps its space)."""
+
+    name: str
+    id: int | str | None = None
+
+    @property
+    def key(self) -> str:
+        return tag_key(self.name)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name} if self.id is not None else {"name": self.name}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """An ordered, validated set of tags; order is the caller's, lookups are by key."""
+
+    tags: tuple[Tag, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_key", {t.key: t for t in self.tags})
+
+    def __iter__(self) -> Iterator[Tag]:
+        return iter(self.tags)
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and tag_key(key) in self._by_key  # type: ignore[attr-defined]
+
+    def get(self, name: str) -> Tag | None:
+        return self._by_key.get(tag_key(name))  # type: ignore[attr-defined]
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(self._by_key)  # type: ignore[attr-defined]
+
+    @property
+    def has_ids(self) -> bool:
+        return all(t.id is not None for t in self.tags)
+
+
+def parse_vocabulary(data: Any, where: str) -> Vocabulary:
+    """Build a vocabulary from a JSON/YAML value: a list of ``{id, name}`` objects or of names."""
+    if isinstance(data, dict) and isinstance(data.get("tags"), list):
+        data = data["tags"]
+    if not isinstance(data, list):
+        raise HeuristagError(where, f"vocabulary must be a list of tags, got {type(data).__name__}")
+    if not data:
+        raise HeuristagError(where, "vocabulary is empty")
+    tags: list[Tag] = []
+    seen_names: dict[str, int] = {}
+    seen_ids: dict[Any, int] = {}
+    for i, entry in enumerate(data):
+        place = f"{where}: tag #{i + 1}"
+        if isinstance(entry, str):
+            name, ident = entry, None
+        elif isinstance(entry, dict):
+            if "name" not in entry:
+                raise HeuristagError(place, "entry has no 'name'")
+            if "id" not in entry:
+                raise HeuristagError(place, f"entry {_short(entry)} has no 'id'")
+            name, ident = entry["name"], entry["id"]
+            if isinstance(ident, bool) or not isinstance(ident, (int, str)):
+                raise HeuristagError(place, f"'id' must be a number or a string, got {_short(ident)}")
+        else:
+            raise HeuristagError(place, f"entry must be an object or a name, got {_short(entry)}")
+        if not isinstance(name, str) or not name.strip():
+            raise HeuristagError(place, f"'name' must be a non-empty string, got {_short(name)}")
+        key = tag_key(name)
+        if key in seen_names:
+            raise HeuristagError(place, f"duplicate name {name!r} (also tag #{seen_names[key]})")
+        seen_names[key] = i + 1
+        if ident is not None:
+            if ident in seen_ids:
+                raise HeuristagError(place, f"duplicate id {ident!r} (also tag #{seen_ids[ident]})")
+            seen_ids[ident] = i + 1
+        tags.append(Tag(name=name, id=ident))
+    return Vocabulary(tuple(tags))
+
+
+def load_vocabulary_file(path: str | Path) -> Vocabulary:
+    """Read a vocabulary file: a JSON list, a YAML list, or one tag name per line."""
+    where = str(path)
+    from .textio import read_text_file  # local import: textio imports nothing of ours, keep it light
+
+    text = read_text_file(path)
+    stripped = text.strip()
+    if not stripped:
+        raise HeuristagError(where, "vocabulary is empty")
+    if stripped[0] in "[{":
+        try:
+            return parse_vocabulary(json.loads(stripped), where)
+        except json.JSONDecodeError as exc:
+            raise HeuristagError(f"{where}:{exc.lineno}", f"invalid JSON: {exc.msg}") from None
+    if stripped.startswith("- ") or "\n- " in stripped:
+        try:
+            return parse_vocabulary(yaml.safe_load(stripped), where)
+        except yaml.YAMLError as exc:
+            line = getattr(getattr(exc, "problem_mark", None), "line", None)
+            place = f"{where}:{line + 1}" if line is not None else where
+            raise HeuristagError(place, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    names = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return parse_vocabulary(names, where)
+
+
+def builtin_vocabulary() -> Vocabulary:
+    """The seed prompt's 90 tags, shipped with the rules."""
+    data = json.loads(resources.files("heuristag.builtin_rules").joinpath("vocabulary.json").read_text("utf-8"))
+    return parse_vocabulary(data, "built-in vocabulary")
+
+
+def names_of(tags: Iterable[Tag]) -> list[str]:
+    return [t.name for t in tags]
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,1 @@
+"""heuristag's built-in rule pack, shipped as package data so a non-editable install finds it."""
