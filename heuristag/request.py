@@ -20,6 +20,7 @@ _TAGS_LIST = re.compile(r"tags?\s{1,20}list|list\s{1,20}of\s{1,20}tags|tags\s{0,
 _HEADER = re.compile(r"^[^\n<#\[!]{0,60}\bprompts?\b[^\n]{0,20}$", re.IGNORECASE)
 # Where a README begins on the description's own line: an HTML tag, a heading, an image or badge.
 _README_START = re.compile(r"\s(?=<[A-Za-z!/]|#{1,6}\s|!\[|\[!\[)")
+_OPENER = re.compile(r"[\[{]")
 #: How much of a prompt's end is searched for the instruction (the README before it can be huge).
 _TAIL_WINDOW = 200_000
 
@@ -80,7 +81,8 @@ def from_prompt(text: str, where: str = "prompt") -> Request:
         raise HeuristagError(where, f"the expected JSON's id must be a string or a number, got {json.dumps(ident)}")
 
     list_word = _TAGS_LIST.search(instruction, end)
-    bracket = instruction.find("[", list_word.end() if list_word else end)
+    opener = _OPENER.search(instruction, list_word.end() if list_word else end)
+    bracket = opener.start() if opener else -1
     if bracket < 0:
         raise HeuristagError(where, "no tags list in the instruction (expected '... tags list I provide: [...]')")
     vocab_data, _ = _decode_json_at(instruction, bracket, where, "tags list")

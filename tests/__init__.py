@@ -1,0 +1,1 @@
+"""heuristag test suite."""

@@ -1,0 +1,70 @@
+"""Extraction: title, headings, badges, links, code, body from Markdown with raw HTML, CJK, stripped lines."""
+
+from __future__ import annotations
+
+from heuristag.document import extract, normalise_markdown, url_words
+
+from .conftest import FIXTURES
+
+
+def test_html_readme_fields():
+    doc = extract((FIXTURES / "readme_html.md").read_text(encoding="utf-8"), "A grid for React")
+    assert doc.title == "Gridline"
+    assert "Setext Title" in doc.headings and "Install" in doc.headings
+    assert any("npm" in b and "gridline" in b for b in doc.badges)
+    assert any(link.startswith("www.npmjs.com package gridline") for link in doc.links)
+    assert any(link.startswith("gridline.example.org docs") for link in doc.links)
+    assert [c.lang for c in doc.code] == ["sh", "jsx"]
+    assert "npm install gridline" in doc.code[0].text
+    assert "A responsive data grid component" in doc.body  # plain image alt is prose, not a badge
+    assert "Why another grid?" in doc.body and "boring" in doc.body
+    assert "用户界面" in doc.body
+    assert doc.description == "A grid for React"
+
+
+def test_boilerplate_sections_are_left_out():
+    doc = extract((FIXTURES / "readme_html.md").read_text(encoding="utf-8"))
+    assert "Kubernetes" not in doc.body and "Sponsors" not in doc.headings
+    assert doc.features["boilerplate_sections"] == 1
+
+
+def test_blank_line_stripped_readme_finds_structure_again():
+    original = (FIXTURES / "readme_quickvec.md").read_text(encoding="utf-8")
+    assert "\n\n" not in original  # the fixture is stored the way the seed is: no blank lines
+    doc = extract(original)
+    assert doc.title == "QuickVec"
+    assert doc.headings[:3] == ("QuickVec", "Features", "Installation")
+    assert [c.lang for c in doc.code] == ["bash", "python"]
+    assert any("pypi" in b for b in doc.badges)
+    assert doc.features["list_items"] == 3
+
+
+def test_stripped_and_spaced_forms_extract_alike():
+    spaced = (FIXTURES / "readme_html.md").read_text(encoding="utf-8")
+    stripped = "\n".join(line.strip() for line in spaced.splitlines() if line.strip())
+    a, b = extract(spaced), extract(stripped)
+    assert (a.title, a.headings, a.badges, a.links, a.code) == (b.title, b.headings, b.badges, b.links, b.code)
+
+
+def test_fenced_code_keeps_its_lines_and_blank_lines():
+    text = "# T\n```python\nimport x\n\n    indented()\n```\nafter"
+    assert "import x\n\n    indented()" in normalise_markdown(text)
+    doc = extract(text)
+    assert doc.code[0].text == "import x\n\n    indented()\n"
+    assert "after" in doc.body
+
+
+def test_cjk_headings_and_body():
+    doc = extract("# 数据库工具\n一个轻量级的数据库管理工具。\n## 安装\n```\ngo install x\n```")
+    assert doc.title == "数据库工具" and "安装" in doc.headings
+    assert "数据库管理工具" in doc.body
+
+
+def test_url_words():
+    assert url_words("https://img.shields.io/pypi/v/my-pkg?style=flat") == "img.shields.io pypi v my-pkg style flat"
+    assert url_words("http://[bad") == "" or isinstance(url_words("http://[bad"), str)
+
+
+def test_hostile_markdown_does_not_raise():
+    for text in ["<" * 5000, "[" * 5000, ">" * 5000, "```", "<div>" * 2000, "\x00" * 10, "- " * 3000]:
+        extract(text)

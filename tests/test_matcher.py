@@ -1,0 +1,65 @@
+"""Matching: one automaton, ASCII word boundaries, CJK substrings with the longest match winning."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from heuristag.document import extract
+from heuristag.errors import HeuristagError
+from heuristag.matcher import Matcher, compile_pattern
+from heuristag.rules import load_rules
+
+
+@pytest.fixture(scope="module")
+def matcher(tmp_path_factory) -> Matcher:
+    d: Path = tmp_path_factory.mktemp("rules")
+    (d / "cicd.yaml").write_text("tag: cicd\nkeywords:\n  - {terms: [ci, continuous integration], weight: 2}\n")
+    (d / "lang.yaml").write_text("tag: language\nkeywords:\n  - {terms: [rust], weight: 2}\n")
+    (d / "api.yaml").write_text("tag: api\nkeywords:\n  - {terms: [API], weight: 2}\n")
+    (d / "data.yaml").write_text("tag: data\nkeywords:\n  - {terms: [数据], weight: 1}\n")
+    (d / "db.yaml").write_text("tag: database\nkeywords:\n  - {terms: [数据库, self-hosted db], weight: 2}\n")
+    (d / "web.yaml").write_text("tag: web-app\nkeywords:\n  - {terms: [self hosted], weight: 2}\n"
+                                "patterns:\n  - {regex: 'docker run [a-z]+', weight: 1, fields: [code]}\n")
+    return Matcher(load_rules([d], builtin=False))
+
+
+def hits(matcher: Matcher, body: str) -> list[tuple[str, str]]:
+    return [(e.tag, e.text) for e in matcher.match(extract(body))]
+
+
+def test_ascii_terms_need_word_boundaries(matcher):
+    assert hits(matcher, "A specific, trusted tool.") == []
+    assert hits(matcher, "Runs CI, written in Rust.") == [("cicd", "ci"), ("language", "rust")]
+
+
+def test_ascii_term_inside_cjk_text(matcher):
+    assert ("api", "api") in hits(matcher, "使用API开发")
+
+
+def test_longest_cjk_match_wins(matcher):
+    assert hits(matcher, "一个数据库") == [("database", "数据库")]
+    assert hits(matcher, "大数据平台") == [("data", "数据")]
+
+
+def test_case_width_and_hyphen_insensitive(matcher):
+    assert hits(matcher, "ＡＰＩ and Self_Hosted") == [("api", "api"), ("web-app", "self hosted")]
+    assert hits(matcher, "a SELF-HOSTED DB") == [("database", "self hosted db")]
+
+
+def test_patterns_only_in_their_fields(matcher):
+    assert ("web-app", "docker run nginx") in hits(matcher, "```\ndocker run nginx\n```")
+    assert hits(matcher, "docker run nginx") == []
+
+
+def test_bad_pattern_is_a_clear_error():
+    with pytest.raises(HeuristagError, match="does not compile"):
+        compile_pattern(r"(a)\1", "x.yaml")
+    with pytest.raises(HeuristagError, match="limit"):
+        compile_pattern("a" * 5000, "x.yaml")
+
+
+def test_pattern_bait_is_linear():
+    rx = compile_pattern(r"(a+)+$", "x.yaml")
+    assert rx.search("a" * 50_000 + "!") is None
