@@ -18,6 +18,9 @@ from .vocabulary import tag_key
 from .yamlload import line_of, load_yaml
 
 ALL_FIELDS = frozenset(FIELDS)
+#: Where a keyword counts when its group names no fields: prose, not code or URLs, where words such as
+#: "database" or "android" appear as configuration keys and paths far more than as the subject.
+DEFAULT_FIELDS = ALL_FIELDS - {"code", "links"}
 MAX_PATTERN_CHARS = 1000
 
 DEFAULT_FIELD_WEIGHTS = MappingProxyType({
@@ -76,6 +79,7 @@ class TagRules:
     prior: float = 0.0
     groups: tuple[TermGroup, ...] = ()
     patterns: tuple[PatternRule, ...] = ()
+    implied_by: tuple[tuple[str, float], ...] = ()   # (other tag key, share of its score)
     source: str = ""
 
 
@@ -171,7 +175,7 @@ def read_rule_file(path: Path, text: str | None = None, check: bool = True) -> t
 
 
 def _fields(entry: dict[str, Any]) -> frozenset[str]:
-    return frozenset(entry["fields"]) if entry.get("fields") else ALL_FIELDS
+    return frozenset(entry["fields"]) if entry.get("fields") else DEFAULT_FIELDS
 
 
 def _groups(tag: str, entries: list[dict[str, Any]], kind: str, source: str, sign: float) -> tuple[TermGroup, ...]:
@@ -196,8 +200,10 @@ def tag_rules_from(data: dict[str, Any], source: str) -> TagRules:
                     weight=float(p["weight"]), fields=_fields(p), source=source)
         for i, p in enumerate(data.get("patterns") or ())
     )
+    implied = tuple(sorted((tag_key(k), float(v)) for k, v in (data.get("implied_by") or {}).items()))
     return TagRules(tag=key, name=name, id=data.get("id"), threshold=data.get("threshold"),
-                    prior=float(data.get("prior", 0.0)), groups=groups, patterns=patterns, source=source)
+                    prior=float(data.get("prior", 0.0)), groups=groups, patterns=patterns,
+                    implied_by=implied, source=source)
 
 
 def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
@@ -241,6 +247,7 @@ def _merge_tag(old: TagRules | None, new: TagRules, mode: str) -> TagRules:
     return replace(old, threshold=new.threshold if new.threshold is not None else old.threshold,
                    prior=new.prior if new.prior else old.prior, id=new.id if new.id is not None else old.id,
                    groups=old.groups + new.groups, patterns=old.patterns + new.patterns,
+                   implied_by=tuple(sorted(dict(old.implied_by + new.implied_by).items())),
                    source=f"{old.source}+{new.source}")
 
 

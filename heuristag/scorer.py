@@ -52,7 +52,7 @@ def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] 
         else:
             slot[0] = max(slot[0], ev.weight) if ev.weight > 0 else min(slot[0], ev.weight)
             slot[1] += 1
-    results: list[TagScore] = []
+    base: dict[str, tuple[float, list[tuple[str, str, float]], bool]] = {}
     for tag in sorted(hits):
         contributions: list[tuple[str, str, float]] = []
         total = 0.0
@@ -80,6 +80,25 @@ def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] 
                 positive |= field_points > 0
                 for rule, value in pos_points:
                     contributions.append((rule, fname, field_points * value / raw))
+        base[tag] = (total, contributions, positive)
+    # related tags lend a share of their own (base) score: experts give them together
+    for tag in sorted(rules.tags):
+        implied = rules.tags[tag].implied_by
+        if not implied or (allowed is not None and tag not in allowed):
+            continue
+        lent = [(other, share * base[other][0]) for other, share in implied
+                if other in base and base[other][0] > 0]
+        if not lent:
+            continue
+        total, contributions, positive = base.get(tag, (0.0, [], False))
+        contributions = list(contributions)
+        for other, points in lent:
+            contributions.append((f"{tag}/implied-by:{other}", "implied", points))
+            total += points
+        base[tag] = (total, contributions, True)
+    results: list[TagScore] = []
+    for tag in sorted(base):
+        total, contributions, positive = base[tag]
         if positive:
             prior = rules.tags[tag].prior if tag in rules.tags else 0.0
             if prior:
@@ -88,7 +107,7 @@ def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] 
         total = round(total, 6)
         threshold = (extra_thresholds or {}).get(tag, rules.threshold(tag))
         contributions.sort(key=lambda c: (-abs(c[2]), c[0], c[1]))
-        evs = sorted(by_tag[tag], key=lambda e: (e.field, e.position, e.rule))
+        evs = sorted(by_tag.get(tag, ()), key=lambda e: (e.field, e.position, e.rule))
         results.append(TagScore(tag, total, threshold, tuple(evs),
                                 tuple((r, f, round(p, 4)) for r, f, p in contributions)))
     results.sort(key=lambda s: (-s.score, s.tag))
