@@ -79,6 +79,7 @@ def normalise_markdown(text: str) -> str:
     out: list[str] = []
     fence: str | None = None
     prev_text = False
+    pending_tag = 0
     for raw in text.splitlines():
         line = raw.strip()
         if fence is not None:
@@ -91,6 +92,11 @@ def normalise_markdown(text: str) -> str:
             continue
         if not line:
             prev_text = False
+            continue
+        if pending_tag:
+            # a multi-line HTML tag (<img\n src=...\n alt=...>) stays one line, or its parts read as text
+            out[-2] = f"{out[-2]} {line}"
+            pending_tag = _open_tag(out[-2]) and pending_tag < 30 and pending_tag + 1
             continue
         m = _FENCE.match(line)
         if m and not (m.group(1)[0] == "`" and "`" in line[len(m.group(1)):]):
@@ -105,8 +111,15 @@ def normalise_markdown(text: str) -> str:
             continue
         out.append(line)
         out.append("")
+        pending_tag = 1 if _open_tag(line) else 0
         prev_text = not (line.startswith(("<", "|", ">", "#", "-", "*", "+")) or line[:1].isdigit())
     return "\n".join(out)
+
+
+def _open_tag(line: str) -> bool:
+    """The line ends inside an HTML tag: a '<' + letter after the last '>'."""
+    lt = line.rfind("<")
+    return lt >= 0 and lt > line.rfind(">") and lt + 1 < len(line) and line[lt + 1].isalpha()
 
 
 _MD = MarkdownIt("commonmark", {"html": True, "maxNesting": 20}).enable("table")
@@ -197,6 +210,7 @@ class _Collector:
         self.code: list[CodeBlock] = []
         self.body: list[str] = []
         self.skip_level = 0  # heading level whose section is boilerplate; 0 = none
+        self.lead = ""       # the README's first real sentence: the description when none is given
         self.counts = {"headings": 0, "list_items": 0, "link_list_items": 0, "code_blocks": 0,
                        "images": 0, "badges": 0, "links": 0, "tables": 0, "boilerplate_sections": 0}
 
@@ -216,6 +230,17 @@ class _Collector:
         if not self.title and level == 1:
             self.title = text
         self.headings.append(text)
+
+    def offer_lead(self, text: str) -> None:
+        """Keep the first prose paragraph that reads like a tagline (not a language switcher or nav bar)."""
+        if self.lead or self.skip_level:
+            return
+        text = " ".join(text.split())
+        if len(text) < 16 or any(sep in text for sep in (" | ", "·", " • ", "[!", "http")):
+            return
+        if sum(ch.isalpha() for ch in text) < 12:
+            return
+        self.lead = text[:300]
 
     def image(self, alt: str, src: str) -> None:
         self.counts["images"] += 1
@@ -246,6 +271,8 @@ class _Collector:
         text = "".join(parsed.text).strip()
         if text and not self.skip_level:
             self.body.append(text)
+            for line in text.splitlines():
+                self.offer_lead(line)
 
 
 def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _BOILERPLATE_DEFAULT) -> Document:
@@ -272,6 +299,8 @@ def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _
                     c.counts["link_list_items"] += 1
                 if text and not c.skip_level:
                     c.body.append(text)
+                    if not list_depth:
+                        c.offer_lead(text)
         elif t == "heading_close":
             pending_heading = None
         elif t in ("fence", "code_block"):
@@ -294,7 +323,7 @@ def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _
     body = "\n".join(c.body)
     c.counts["body_chars"] = len(body)
     return Document(
-        title=c.title, description=" ".join(description.split()), headings=tuple(c.headings),
+        title=c.title, description=" ".join(description.split()) or c.lead, headings=tuple(c.headings),
         badges=tuple(c.badges), links=tuple(c.links), code=tuple(c.code), body=body,
         features=MappingProxyType(dict(c.counts)), truncated=truncated,
     )

@@ -1,0 +1,79 @@
+"""Rule files: safe loading, validation naming file:line:key, layering over the built-in pack."""
+
+from __future__ import annotations
+
+import pytest
+
+from heuristag import Tagger
+from heuristag.errors import HeuristagError
+from heuristag.rules import builtin_dir, load_rules, read_rule_file, rule_files, validate
+from heuristag.vocabulary import builtin_vocabulary, tag_key
+
+
+def write(d, name, text):
+    d.mkdir(exist_ok=True)
+    (d / name).write_text(text, encoding="utf-8")
+    return d
+
+
+def test_builtin_pack_covers_every_tag_and_validates():
+    files = rule_files(builtin_dir())
+    rs = load_rules()
+    assert {t.key for t in builtin_vocabulary()} <= set(rs.tags)
+    for path in files:
+        data, lines = read_rule_file(path, check=False)
+        assert validate(data, lines, str(path)) == [], path
+        assert path.read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=")
+
+
+def test_builtin_ids_agree_with_vocabulary():
+    vocab = {t.key: t.id for t in builtin_vocabulary()}
+    for key, rules in load_rules().tags.items():
+        if rules.id is not None:
+            assert vocab[key] == rules.id, key
+
+
+def test_extend_adds_to_builtin_and_replace_overrides(tmp_path):
+    d = write(tmp_path / "ext", "game.yaml", "tag: game\nkeywords:\n  - {name: dice, terms: [dice roller], weight: 3}\n")
+    rs = load_rules([d])
+    names = [g.name for g in rs.tags["game"].groups]
+    assert "game/dice" in names and len(names) > 1
+    d2 = write(tmp_path / "rep", "game.yaml", "tag: game\nmode: replace\nkeywords:\n  - {terms: [dice roller], weight: 3}\n")
+    assert [g.name for g in load_rules([d2]).tags["game"].groups] == ["game/keywords1"]
+
+
+def test_no_builtin_rules_uses_only_the_users(tmp_path):
+    d = write(tmp_path / "r", "x.yaml", "tag: cli\nkeywords:\n  - {terms: [command line], weight: 3}\n")
+    assert set(load_rules([d], builtin=False).tags) == {"cli"}
+
+
+def test_user_layer_changes_the_answer(tmp_path):
+    d = write(tmp_path / "r", "for-fun.yaml", "tag: for-fun\nkeywords:\n  - {terms: [tiny vector], weight: 9}\n")
+    result = Tagger(rules_dirs=[d]).tag("A tiny vector search library.", "")
+    assert result.tags[0].key == tag_key("for-fun")
+
+
+@pytest.mark.parametrize("text, where, message", [
+    ("tag: x\nkeywords:\n\t- terms: [a]\n", ":3", "invalid YAML"),
+    ("tag: x\nkeywords:\n  - terms: [a]\n   weight: 1\n", ":4", "invalid YAML"),
+    ("tag: x\nkeywords:\n  - {terms: [a], weight: 1, colour: red}\n", ":3", "keywords[0].colour: unknown key"),
+    ("tag: x\nkeywords:\n  - {terms: [a], weight: -1}\n", ":3", "keywords[0].weight"),
+    ("tag: x\nsurprise: 1\n", ":2", "surprise: unknown key"),
+    ("a: &a [1, 2]\nb: [*a, *a]\n", ":1", "anchors/aliases are not allowed"),
+    ("tag: !!python/object:os.system {}\n", ":1", "refused"),
+    ("- just\n- a list\n", ":1", "must be a mapping"),
+])
+def test_invalid_rule_files_name_file_line_and_key(tmp_path, text, where, message):
+    d = write(tmp_path / "bad", "x.yaml", text)
+    with pytest.raises(HeuristagError) as info:
+        load_rules([d])
+    assert f"x.yaml{where}" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_billion_laughs_is_refused_quickly(tmp_path):
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    d = write(tmp_path / "bomb", "x.yaml", "\n".join(lines) + "\n")
+    with pytest.raises(HeuristagError, match="aliases"):
+        load_rules([d])

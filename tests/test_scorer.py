@@ -1,0 +1,44 @@
+"""Scoring: field weights, saturation, thresholds, ties and the vocabulary filter."""
+
+from __future__ import annotations
+
+from heuristag.matcher import Evidence
+from heuristag.rules import load_rules
+from heuristag.scorer import score
+
+
+def ev(tag, field, rule=None, text="x", pos=0, weight=2.0):
+    return Evidence(tag, rule or f"{tag}/core", field, text, pos, weight)
+
+
+RULES = load_rules(builtin=False)
+
+
+def test_forty_body_mentions_do_not_beat_a_clear_title():
+    many = [ev("data", "body", pos=i) for i in range(40)]
+    one = [ev("database", "title")]
+    ranking = score(many + one, RULES, None, 3)
+    assert ranking.scores[0].tag == "database"
+
+
+def test_threshold_and_max_tags():
+    evidence = [ev("a", "description"), ev("b", "description"), ev("c", "description"), ev("d", "body", weight=1)]
+    ranking = score(evidence, RULES, None, 2)
+    assert ranking.chosen == ("a", "b")  # equal scores: the fixed key order decides
+    assert "d" not in score(evidence, RULES, None, 5).chosen  # a weak body hint stays below threshold
+
+
+def test_only_allowed_tags():
+    ranking = score([ev("a", "description"), ev("b", "description")], RULES, frozenset({"b"}), 3)
+    assert ranking.chosen == ("b",)
+
+
+def test_negative_evidence_subtracts():
+    positive = [ev("a", "description")]
+    assert score(positive + [ev("a", "description", rule="a/-neg", weight=-2.0)], RULES, None, 3).chosen == ()
+
+
+def test_order_of_evidence_does_not_matter():
+    evidence = [ev(t, f, pos=i) for i, (t, f) in enumerate(
+        [("a", "body"), ("b", "title"), ("a", "description"), ("c", "headings"), ("b", "body")])]
+    assert score(evidence, RULES, None, 3) == score(list(reversed(evidence)), RULES, None, 3)
