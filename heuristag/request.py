@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,12 +48,8 @@ def from_prompt(text: str, where: str = "prompt") -> Request:
     """Parse the seed's prompt: header, description + README, then the instruction with N, id, vocabulary."""
     tail_start = max(0, len(text) - _TAIL_WINDOW)
     tail = text[tail_start:]
-    assign = None
-    for assign in _ASSIGN.finditer(tail):
-        pass
-    if assign is None:
-        for assign in _AT_MOST.finditer(tail):
-            pass
+    # the last instruction wins: a README may itself quote an "assign at most" sentence
+    assign = _last(_ASSIGN.finditer(tail)) or _last(_AT_MOST.finditer(tail))
     if assign is None:
         raise HeuristagError(where, "not a tagging prompt: no 'Assign \"at most N tags\"' instruction found")
     instruction = tail[assign.start():]
@@ -152,6 +149,13 @@ def from_record(record: Any, where: str = "record", vocabulary: Vocabulary | Non
         vocabulary = parse_vocabulary(record["vocabulary"], f"{where}: vocabulary")
     return from_readme(readme.replace("\x00", " "), description=description.replace("\x00", " "),
                        id=record["id"], vocabulary=vocabulary, max_tags=max_tags)
+
+
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    found = None
+    for found in matches:  # noqa: B007 - we want the last one
+        pass
+    return found
 
 
 def _valid_id(value: Any) -> bool:

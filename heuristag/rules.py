@@ -218,7 +218,7 @@ def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
             signals.append(PatternRule(tag=key, name=f"{key}/{label}", regex=s["regex"],
                                        weight=float(s["weight"]), fields=_fields(s), source=source))
     features = list(rs.features)
-    for i, f in enumerate(data.get("features") or ()):
+    for f in data.get("features") or ():
         key = tag_key(f["tag"])
         features.append(FeatureRule(tag=key, name=f"{key}/feature:{f.get('name') or f['feature']}",
                                     feature=f["feature"], weight=float(f["weight"]), min=f.get("min"),

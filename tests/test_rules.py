@@ -34,11 +34,13 @@ def test_builtin_ids_agree_with_vocabulary():
 
 
 def test_extend_adds_to_builtin_and_replace_overrides(tmp_path):
-    d = write(tmp_path / "ext", "game.yaml", "tag: game\nkeywords:\n  - {name: dice, terms: [dice roller], weight: 3}\n")
+    d = write(tmp_path / "ext", "game.yaml",
+              "tag: game\nkeywords:\n  - {name: dice, terms: [dice roller], weight: 3}\n")
     rs = load_rules([d])
     names = [g.name for g in rs.tags["game"].groups]
     assert "game/dice" in names and len(names) > 1
-    d2 = write(tmp_path / "rep", "game.yaml", "tag: game\nmode: replace\nkeywords:\n  - {terms: [dice roller], weight: 3}\n")
+    d2 = write(tmp_path / "rep", "game.yaml",
+               "tag: game\nmode: replace\nkeywords:\n  - {terms: [dice roller], weight: 3}\n")
     assert [g.name for g in load_rules([d2]).tags["game"].groups] == ["game/keywords1"]
 
 
