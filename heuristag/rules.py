@@ -80,6 +80,7 @@ class TagRules:
     groups: tuple[TermGroup, ...] = ()
     patterns: tuple[PatternRule, ...] = ()
     implied_by: tuple[tuple[str, float], ...] = ()   # (other tag key, share of its score)
+    suppressed_by: tuple[tuple[str, float], ...] = ()  # (competing tag key, share subtracted)
     source: str = ""
 
 
@@ -201,9 +202,10 @@ def tag_rules_from(data: dict[str, Any], source: str) -> TagRules:
         for i, p in enumerate(data.get("patterns") or ())
     )
     implied = tuple(sorted((tag_key(k), float(v)) for k, v in (data.get("implied_by") or {}).items()))
+    suppressed = tuple(sorted((tag_key(k), float(v)) for k, v in (data.get("suppressed_by") or {}).items()))
     return TagRules(tag=key, name=name, id=data.get("id"), threshold=data.get("threshold"),
                     prior=float(data.get("prior", 0.0)), groups=groups, patterns=patterns,
-                    implied_by=implied, source=source)
+                    implied_by=implied, suppressed_by=suppressed, source=source)
 
 
 def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
@@ -248,6 +250,7 @@ def _merge_tag(old: TagRules | None, new: TagRules, mode: str) -> TagRules:
                    prior=new.prior if new.prior else old.prior, id=new.id if new.id is not None else old.id,
                    groups=old.groups + new.groups, patterns=old.patterns + new.patterns,
                    implied_by=tuple(sorted(dict(old.implied_by + new.implied_by).items())),
+                   suppressed_by=tuple(sorted(dict(old.suppressed_by + new.suppressed_by).items())),
                    source=f"{old.source}+{new.source}")
 
 

@@ -81,21 +81,26 @@ def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] 
                 for rule, value in pos_points:
                     contributions.append((rule, fname, field_points * value / raw))
         base[tag] = (total, contributions, positive)
-    # related tags lend a share of their own (base) score: experts give them together
+    # related tags lend a share of their own (base) score: experts give them together; competing
+    # kinds (an app vs a library) take a share away
     for tag in sorted(rules.tags):
-        implied = rules.tags[tag].implied_by
-        if not implied or (allowed is not None and tag not in allowed):
+        rule = rules.tags[tag]
+        if not (rule.implied_by or rule.suppressed_by) or (allowed is not None and tag not in allowed):
             continue
-        lent = [(other, share * base[other][0]) for other, share in implied
+        lent = [(other, share * base[other][0]) for other, share in rule.implied_by
                 if other in base and base[other][0] > 0]
+        if tag in base:
+            lent += [(other, -share * base[other][0]) for other, share in rule.suppressed_by
+                     if other in base and base[other][0] > 0]
         if not lent:
             continue
         total, contributions, positive = base.get(tag, (0.0, [], False))
         contributions = list(contributions)
         for other, points in lent:
-            contributions.append((f"{tag}/implied-by:{other}", "implied", points))
+            how = "implied-by" if points > 0 else "suppressed-by"
+            contributions.append((f"{tag}/{how}:{other}", "implied", points))
             total += points
-        base[tag] = (total, contributions, True)
+        base[tag] = (total, contributions, positive or any(p > 0 for _, p in lent))
     results: list[TagScore] = []
     for tag in sorted(base):
         total, contributions, positive = base[tag]
