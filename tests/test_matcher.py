@@ -26,7 +26,8 @@ def matcher(tmp_path_factory) -> Matcher:
 
 
 def hits(matcher: Matcher, body: str) -> list[tuple[str, str]]:
-    return [(e.tag, e.text) for e in matcher.match(extract(body))]
+    """Distinct (tag, matched text) pairs in order of first appearance (a body line may also be the lead)."""
+    return list(dict.fromkeys((e.tag, e.text) for e in matcher.match(extract(body))))
 
 
 def test_ascii_terms_need_word_boundaries(matcher):
