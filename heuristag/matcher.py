@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 import re2
@@ -17,9 +17,11 @@ from .rules import MAX_PATTERN_CHARS, FeatureRule, PatternRule, RuleSet, TermGro
 MAX_MATCHES_PER_FIELD = 20_000
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One reason for (or against) a tag: what matched, where, and what it weighs before field weighting."""
+class Evidence(NamedTuple):
+    """One reason for (or against) a tag: what matched, where, and what it weighs before field weighting.
+
+    A NamedTuple rather than a frozen dataclass: just as immutable, and a document yields hundreds.
+    """
 
     tag: str
     rule: str

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -267,12 +269,56 @@ def rule_files(directory: Path) -> list[Path]:
     return files
 
 
+def _cache_dir() -> Path | None:
+    if os.environ.get("HEURISTAG_NO_CACHE"):
+        return None
+    base = os.environ.get("HEURISTAG_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "heuristag")
+    return Path(base)
+
+
+def parse_trusted(files: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    """Parse the built-in pack, through a JSON cache keyed by the files' exact bytes.
+
+    YAML parsing is most of a cold start (~0.1 s for 90 files); the parsed data, as plain JSON,
+    loads in a few milliseconds. The key is a hash of every file's name and content, so an edited
+    rule is never served stale; a cache that cannot be read or written is simply not used.
+    """
+    blobs = [(p, p.read_bytes()) for p in files]
+    digest = hashlib.sha256()
+    for p, blob in blobs:
+        digest.update(p.name.encode() + b"\0" + blob + b"\0")
+    cache = _cache_dir()
+    target = cache / f"rules-{digest.hexdigest()[:32]}.json" if cache else None
+    if target is not None and target.is_file():
+        try:
+            stored = json.loads(target.read_text(encoding="utf-8"))
+            return [(p, data) for p, data in zip(files, stored, strict=True)]
+        except (OSError, ValueError):
+            pass
+    parsed = [(p, read_rule_file(p, blob.decode("utf-8"), check=False)[0]) for p, blob in blobs]
+    if target is not None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps([d for _, d in parsed], ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError:
+            pass
+    return parsed
+
+
 def add_layer(rs: RuleSet, files: Iterable[Path], check: bool = True) -> RuleSet:
     """Layer rule files over a rule set: a tag file extends that tag's rules (or replaces them)."""
+    files = list(files)
+    parsed = parse_trusted(files) if not check else ((p, read_rule_file(p, check=True)[0]) for p in files)
+    return _layer(rs, parsed)
+
+
+def _layer(rs: RuleSet, parsed: Iterable[tuple[Path, dict[str, Any]]]) -> RuleSet:
     tags = dict(rs.tags)
     sources = list(rs.sources)
-    for path in files:
-        data, lines = read_rule_file(path, check=check)
+    for path, data in parsed:
         source = str(path)
         sources.append(source)
         if "tag" in data:

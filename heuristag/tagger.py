@@ -6,8 +6,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rapidfuzz import fuzz
-
 from .document import Document, extract
 from .matcher import Evidence, Matcher
 from .normalise import normalise
@@ -94,6 +92,8 @@ class Tagger:
 
 def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[Evidence]:
     """rapidfuzz on the short fields only, for rule-less tags: catches 'HTTP-Clients', 'httpclient'."""
+    from rapidfuzz import fuzz  # lazy: only vocabularies with rule-less tags need it
+
     have = {(e.tag, e.field) for e in exact}
     out = []
     for fname in _SHORT_FIELDS:

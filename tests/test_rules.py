@@ -79,3 +79,17 @@ def test_billion_laughs_is_refused_quickly(tmp_path):
     d = write(tmp_path / "bomb", "x.yaml", "\n".join(lines) + "\n")
     with pytest.raises(HeuristagError, match="aliases"):
         load_rules([d])
+
+
+def test_parse_cache_is_keyed_by_content(tmp_path, monkeypatch):
+    from heuristag.rules import parse_trusted
+
+    monkeypatch.setenv("HEURISTAG_CACHE_DIR", str(tmp_path / "cache"))
+    rule = write(tmp_path / "r", "x.yaml", "tag: x\nkeywords:\n  - {terms: [alpha], weight: 1}\n") / "x.yaml"
+    assert parse_trusted([rule])[0][1]["keywords"][0]["terms"] == ["alpha"]
+    assert len(list((tmp_path / "cache").glob("rules-*.json"))) == 1
+    rule.write_text("tag: x\nkeywords:\n  - {terms: [beta], weight: 1}\n")
+    assert parse_trusted([rule])[0][1]["keywords"][0]["terms"] == ["beta"]  # an edit is never served stale
+    (tmp_path / "cache").chmod(0o500)
+    monkeypatch.setenv("HEURISTAG_CACHE_DIR", str(tmp_path / "cache" / "nope"))
+    assert parse_trusted([rule])[0][1]["tag"] == "x"  # an unwritable cache is simply not used
