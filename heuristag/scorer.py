@@ -61,18 +61,21 @@ def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] 
             rules_hit = hits[tag][fname]
             weight = 1.0 if fname == "features" else fw.get(fname, 0.0)
             pos_points = []
+            negatives = []
             raw = 0.0
             for rule in sorted(rules_hit):
                 w, count = rules_hit[rule]
-                if fname == "features" or w < 0:
-                    points = w * weight
-                    contributions.append((rule, fname, points))
-                    total += points
-                    positive |= points > 0
-                    continue
-                value = w * (1.0 + bonus * math.log(count))
-                raw += value
-                pos_points.append((rule, value))
+                if fname == "features":
+                    contributions.append((rule, fname, w))
+                    total += w
+                    positive |= w > 0
+                elif w < 0:
+                    negatives.append((rule, w * weight))
+                else:
+                    value = w * (1.0 + bonus * math.log(count))
+                    raw += value
+                    pos_points.append((rule, value))
+            field_points = 0.0
             if raw > 0:
                 cap = float(rules.scoring["body_cap"] if fname == "body" else rules.scoring["field_cap"])
                 field_points = _saturate(raw, cap) * weight
@@ -80,6 +83,15 @@ def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] 
                 positive |= field_points > 0
                 for rule, value in pos_points:
                     contributions.append((rule, fname, field_points * value / raw))
+            # a negative phrase cancels what its own field says for the tag, never more: "deep
+            # learning" in a README body must not outweigh "tutorial" in its title
+            room = field_points
+            for rule, points in negatives:
+                taken = max(points, -room)
+                room += taken
+                if taken:
+                    contributions.append((rule, fname, taken))
+                    total += taken
         base[tag] = (total, contributions, positive)
     # related tags lend a share of their own (base) score: experts give them together; competing
     # kinds (an app vs a library) take a share away
