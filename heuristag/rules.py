@@ -34,6 +34,7 @@ DEFAULT_SCORING = MappingProxyType({
     "repeat_bonus": 0.25,    # a group seen n times in a field counts (1 + bonus * ln n) times
     "body_cap": 8.0,         # saturation of each field's summed weight (before the field weight)
     "field_cap": 12.0,
+    "fallback": 0.5,         # when no tag reaches its threshold, the best one may still answer at this share of it
 })
 
 

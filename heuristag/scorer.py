@@ -136,4 +136,10 @@ def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] 
             break
         if s.score >= s.threshold and s.score > 0 and s.score >= cut * best:
             chosen.append(s.tag)
+    fallback = float(rules.scoring.get("fallback", 0.0))
+    if not chosen and results and max_tags > 0:
+        # an empty answer is the worst answer: the best tag may still speak at a share of its threshold
+        top = results[0]
+        if top.score > 0 and fallback > 0 and top.score >= fallback * top.threshold:
+            chosen.append(top.tag)
     return Ranking(tuple(results), tuple(chosen))

@@ -42,3 +42,14 @@ def test_order_of_evidence_does_not_matter():
     evidence = [ev(t, f, pos=i) for i, (t, f) in enumerate(
         [("a", "body"), ("b", "title"), ("a", "description"), ("c", "headings"), ("b", "body")])]
     assert score(evidence, RULES, None, 3) == score(list(reversed(evidence)), RULES, None, 3)
+
+
+def test_fallback_answers_with_the_best_tag_rather_than_nothing():
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    weak = [ev("a", "body", weight=2.0), ev("b", "links", weight=1.0)]  # both far below the threshold
+    with_fallback = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.2}))
+    assert score(weak, with_fallback, None, 3).chosen == ("a",)
+    without = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.0}))
+    assert score(weak, without, None, 3).chosen == ()
