@@ -1,0 +1,30 @@
+"""The built-in pack against hand-written samples: every tag is reachable in English, Chinese, Japanese."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from heuristag.vocabulary import builtin_vocabulary
+
+from .conftest import FIXTURES
+
+SAMPLES = yaml.safe_load((FIXTURES / "samples.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[f"{s['tag'].strip()}:{s['text'][:30]}" for s in SAMPLES])
+def test_sample_description_gets_its_tag(tagger, sample):
+    names = [t.name for t in tagger.tag("", sample["text"]).tags]
+    assert sample["tag"] in names, names
+
+
+def test_every_tag_is_reachable_from_its_own_rules(tagger):
+    """A description made of a tag's strongest term chooses that tag: nothing in the pack is dead."""
+    unreachable = []
+    for tag in builtin_vocabulary():
+        rules = tagger.rules.tags[tag.key]
+        best = max((g for g in rules.groups if g.weight > 0), key=lambda g: g.weight)
+        names = [t.name for t in tagger.tag("", best.terms[0]).tags]
+        if tag.name not in names:
+            unreachable.append((tag.name, best.terms[0], names))
+    assert not unreachable
