@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from .errors import HeuristagError, one_line
 
 #: Modules that add sub-commands; each has ``register(subparsers)`` and sets ``func`` on its parser.
-COMMAND_MODULES = ("heuristag.commands", "heuristag.evaluate", "heuristag.ruletools")
+COMMAND_MODULES = ("heuristag.commands", "heuristag.batch", "heuristag.bench", "heuristag.evaluate",
+                   "heuristag.ruletools")
 
 
 class _Parser(argparse.ArgumentParser):
