@@ -9,13 +9,21 @@ from heuristag.vocabulary import builtin_vocabulary
 
 from .conftest import FIXTURES
 
-SAMPLES = yaml.safe_load((FIXTURES / "samples.yaml").read_text(encoding="utf-8"))
+ALL = yaml.safe_load((FIXTURES / "samples.yaml").read_text(encoding="utf-8"))
+SAMPLES = [s for s in ALL if "tag" in s]
+LOOKALIKES = [s for s in ALL if "not_tag" in s]
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[f"{s['tag'].strip()}:{s['text'][:30]}" for s in SAMPLES])
 def test_sample_description_gets_its_tag(tagger, sample):
     names = [t.name for t in tagger.tag("", sample["text"]).tags]
     assert sample["tag"] in names, names
+
+
+@pytest.mark.parametrize("sample", LOOKALIKES, ids=[f"not-{s['not_tag']}:{s['text'][:30]}" for s in LOOKALIKES])
+def test_lookalike_does_not_get_the_tag(tagger, sample):
+    names = [t.name for t in tagger.tag("", sample["text"]).tags]
+    assert sample["not_tag"] not in names, names
 
 
 def test_every_tag_is_reachable_from_its_own_rules(tagger):
