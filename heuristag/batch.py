@@ -602,7 +602,10 @@ def summary(stats: BatchStats) -> str:
     plural = "s" if stats.errors != 1 else ""
     counts = f"{stats.tagged} tagged, {stats.errors} error{plural} in {stats.seconds:.1f} s"
     if stats.truncated:
-        counts += f" ({stats.truncated} analysed up to their first 1,000,000 characters)"
+        from .document import MAX_README_CHARS, MAX_README_LINES
+
+        counts += (f" ({stats.truncated} analysed up to their first {MAX_README_CHARS:,} characters"
+                   f" or {MAX_README_LINES:,} lines)")
     if not stats.interrupted:
         return f"heuristag: {stats.written} records, {counts}"
     if stats.exhausted:

@@ -99,12 +99,54 @@ def _max_tags(n: int, size: int) -> int:
     return min(n, size)
 
 
+def unused_rule_warnings(tagger: Any, vocabulary: Any, rule_dirs: list[str]) -> list[str]:
+    """Warnings for rules in the user's --rules folders that cannot take effect with this vocabulary.
+
+    A rule file for a tag the vocabulary lacks (a typo, or another vocabulary's tag) is ignored by
+    the scorer; saying so, with the file and the tag, beats a silent no-op. Built-in rules are
+    written for the built-in vocabulary and are not checked here.
+    """
+    from pathlib import Path
+
+    from .rules import rule_files
+
+    user = {str(f) for d in rule_dirs for f in rule_files(Path(d))}
+    out: list[str] = []
+    for rules in tagger.rules.tags.values():
+        parts = rules.source.split("+")
+        mine = [src for src in parts if src in user]
+        if not mine:
+            continue
+        tag = vocabulary.get(rules.tag)
+        if tag is None:
+            out.append(f"{mine[-1]}: rules for tag {rules.name!r}, which the vocabulary does not have: ignored")
+        elif len(mine) == len(parts) and rules.id is not None and tag.id is not None and rules.id != tag.id:
+            out.append(f"{mine[-1]}: tag {rules.name!r} has id {rules.id} here but {tag.id!r} in the vocabulary, "
+                       "which wins")
+    for rule in (*tagger.rules.signals, *tagger.rules.features):
+        if rule.source in user and rule.tag not in vocabulary:
+            out.append(f"{rule.source}: {rule.name!r} is for tag {rule.tag!r}, which the vocabulary does not "
+                       "have: ignored")
+    return list(dict.fromkeys(out))
+
+
+def _warn(args: argparse.Namespace, tagger: Any, request: Request, truncated: bool) -> None:
+    """Warnings go to stderr, one line each; the answer on stdout is unaffected (exit 0)."""
+    from .document import MAX_README_CHARS, MAX_README_LINES
+
+    lines = unused_rule_warnings(tagger, request.vocabulary or tagger.vocabulary, args.rules) if args.rules else []
+    if truncated:
+        lines.append(f"{args.file}: README analysed up to its first {MAX_README_CHARS:,} characters "
+                     f"or {MAX_README_LINES:,} lines")
+    for line in lines:
+        print(f"heuristag: warning: {line}", file=sys.stderr)
+
+
 def run_tag(args: argparse.Namespace) -> int:
     tagger = make_tagger(args)
-    result = tagger.tag_request(build_request(args, tagger))
-    if result.truncated:
-        print(f"heuristag: warning: {args.file}: README analysed up to its first 1,000,000 characters",
-              file=sys.stderr)
+    request = build_request(args, tagger)
+    result = tagger.tag_request(request)
+    _warn(args, tagger, request, result.truncated)
     print(result.to_json(args.format))
     if args.explain:
         from .explain import render_text
@@ -117,7 +159,9 @@ def run_explain(args: argparse.Namespace) -> int:
     from .explain import render_json, render_text
 
     tagger = make_tagger(args)
-    result = tagger.tag_request(build_request(args, tagger))
+    request = build_request(args, tagger)
+    result = tagger.tag_request(request)
+    _warn(args, tagger, request, result.truncated)
     if args.json:
         print(json.dumps(render_json(result, runners_up=args.runners_up), ensure_ascii=False, indent=1))
     else:

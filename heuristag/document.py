@@ -13,6 +13,8 @@ from markdown_it import MarkdownIt
 
 #: READMEs longer than this many characters are analysed up to here (the rest rarely says more).
 MAX_README_CHARS = 1_000_000
+#: ... and up to this many lines (the dev bench's longest README has 2,500): bounds parsing time.
+MAX_README_LINES = 100_000
 
 FIELDS = ("title", "description", "headings", "badges", "links", "code", "body")
 
@@ -34,6 +36,17 @@ _BOILERPLATE_DEFAULT = (
     "ライセンス", "謝辞", "スポンサー", "貢献",
 )
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+#: Lines with fewer '[' than this are left alone by ``defuse_brackets`` (nothing to gain there).
+_BRACKETS_CHECKED_FROM = 8
+#: Brackets nested deeper than this cannot be a link or image anyone writes: they are made literal.
+_MAX_BRACKET_DEPTH = 3
+#: How many '[' of one README markdown-it may try as links (the largest README of the dev bench has
+#: 1,352); the rest are made literal. Each try can cost ~50 us, so this bounds a README to ~1 s of it.
+MAX_LINK_BRACKETS = 20_000
+_BRACKET = re.compile(r"\\.|[\[\]]")
+_INERT_BRACKET = "\uff3b"  # FULLWIDTH LEFT SQUARE BRACKET: NFKC gives back '['
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_STRAY_LT = re.compile(r"<(?![^<>]*>)")
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,7 @@ def normalise_markdown(text: str) -> str:
     fence: str | None = None
     prev_text = False
     pending_tag = 0
+    brackets = _BracketBudget()
     for raw in text.splitlines():
         line = raw.strip()
         if fence is not None:
@@ -93,6 +107,7 @@ def normalise_markdown(text: str) -> str:
         if not line:
             prev_text = False
             continue
+        line = brackets.defuse(line)
         if pending_tag:
             # a multi-line HTML tag (<img\n src=...\n alt=...>) stays one line, or its parts read as text
             out[-2] = f"{out[-2]} {line}"
@@ -114,6 +129,66 @@ def normalise_markdown(text: str) -> str:
         pending_tag = 1 if _open_tag(line) else 0
         prev_text = not (line.startswith(("<", "|", ">", "#", "-", "*", "+")) or line[:1].isdigit())
     return "\n".join(out)
+
+
+class _BracketBudget:
+    """One README's allowance of link brackets: a line's '[' beyond it become inert (see below)."""
+
+    def __init__(self, allowance: int = MAX_LINK_BRACKETS) -> None:
+        self.left = allowance
+
+    def defuse(self, line: str) -> str:
+        if "[" not in line:
+            return line
+        line = defuse_brackets(line)
+        kept = line.count("[")
+        if kept > self.left:
+            cut = -1
+            for _ in range(self.left):
+                cut = line.find("[", cut + 1)
+            line = line[: cut + 1] + line[cut + 1:].replace("[", _INERT_BRACKET)
+            kept = self.left
+        self.left -= kept
+        return line
+
+
+def defuse_brackets(line: str) -> str:
+    """Make each '[' that no ']' closes, or that is nested deeper than any link, plain text.
+
+    markdown-it tries a link at every '[' and scans ahead for its label: tens of microseconds per
+    bracket, so a line of 500,000 '![' took a minute. Such a '[' becomes the full-width '［', which
+    markdown-it reads as a letter and NFKC (the matcher's normalisation) turns back into '['.
+    Balanced brackets (badges, links, ``[1]``) are untouched, and so is any line with few brackets.
+    """
+    if line.count("[") < _BRACKETS_CHECKED_FROM:
+        return line
+    if "]" not in line:
+        return line.replace("[", _INERT_BRACKET)
+    tokens = [(m.start(), m.group(0)) for m in _BRACKET.finditer(line) if m.group(0) in "[]"]
+    opened: list[int] = []
+    closes: set[int] = set()
+    for pos, ch in tokens:
+        if ch == "[":
+            opened.append(pos)
+        elif opened:
+            opened.pop()
+            closes.add(pos)
+    unclosed = set(opened)
+    inert: list[int] = list(opened)
+    depth = 0  # among matched pairs only: an unclosed '[' encloses nothing
+    for pos, ch in tokens:
+        if ch == "[" and pos not in unclosed:
+            if depth >= _MAX_BRACKET_DEPTH:
+                inert.append(pos)
+            depth += 1
+        elif pos in closes:
+            depth -= 1
+    if not inert:
+        return line
+    chars = list(line)
+    for i in inert:
+        chars[i] = _INERT_BRACKET
+    return "".join(chars)
 
 
 def _open_tag(line: str) -> bool:
@@ -182,10 +257,26 @@ class _HtmlText(HTMLParser):
             self.text.append(data)
 
 
+def defuse_html(fragment: str) -> str:
+    """Drop comments and escape every '<' that does not open a complete tag, before HTMLParser sees it.
+
+    HTMLParser rescans the rest of its buffer from each '<' it cannot finish, so 30,000 ``<a ``
+    took minutes (quadratic). Here a '<' survives only when a '>' comes before the next '<': one
+    linear pass. Comments are cut first (HTMLParser drops them anyway) so a commented-out ``<img>``
+    stays out; only comments that end are matched, which keeps that search linear too.
+    """
+    if "<" not in fragment:
+        return fragment
+    end = fragment.rfind("-->")
+    if end >= 0:
+        fragment = _HTML_COMMENT.sub("", fragment[: end + 3]) + fragment[end + 3:]
+    return _STRAY_LT.sub("&lt;", fragment)
+
+
 def _html(fragment: str) -> _HtmlText:
     parser = _HtmlText()
     try:
-        parser.feed(fragment)
+        parser.feed(defuse_html(fragment))
         parser.close()
     except Exception:  # noqa: BLE001 - HTMLParser is lenient; a malformed fragment must not stop tagging
         pass
@@ -295,6 +386,9 @@ def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _
     truncated = len(readme) > MAX_README_CHARS
     if truncated:
         readme = readme[:MAX_README_CHARS]
+    if readme.count("\n") >= MAX_README_LINES:  # each line is a block: ~50 us apiece in markdown-it
+        readme = "\n".join(readme.split("\n", MAX_README_LINES)[:MAX_README_LINES])
+        truncated = True
     readme = readme.translate(_INVISIBLE).replace("\x00", " ")
     tokens = _MD.parse(normalise_markdown(readme))
     c = _Collector(boilerplate)

@@ -40,8 +40,11 @@ def compile_pattern(regex: str, where: str) -> re2._Regexp:
         options.log_errors = False
         return re2.compile(regex, options)
     except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
         raise HeuristagError(where, f"pattern {regex!r} does not compile (RE2 syntax, no backreferences "
-                                    f"or lookaround): {exc}") from None
+                                    f"or lookaround): {reason}") from None
 
 
 class Matcher:

@@ -167,4 +167,6 @@ def _decode_json_at(text: str, start: int, where: str, what: str) -> tuple[Any, 
         value, end = json.JSONDecoder().raw_decode(text, start)
     except json.JSONDecodeError as exc:
         raise HeuristagError(where, f"the {what} is not valid JSON: {exc.msg} at character {exc.pos - start}") from None
+    except RecursionError:  # thousands of nested brackets: hostile, and not a tag list anyway
+        raise HeuristagError(where, f"the {what} is nested too deeply") from None
     return value, end

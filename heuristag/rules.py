@@ -175,7 +175,19 @@ def read_rule_file(path: Path, text: str | None = None, check: bool = True) -> t
         errors = validate(data, lines, where)
         if errors:
             raise errors[0]
+        check_patterns(data, lines, where)
     return data, lines
+
+
+def check_patterns(data: dict[str, Any], lines: dict[tuple, int], where: str) -> None:
+    """Compile every regex of a user file now, so a bad one is reported at its file:line and key."""
+    from .matcher import compile_pattern  # lazy: matcher imports this module
+
+    for section in ("patterns", "signals"):
+        for i, entry in enumerate(data.get(section) or ()):
+            if isinstance(entry, dict) and isinstance(entry.get("regex"), str):
+                path = (section, i, "regex")
+                compile_pattern(entry["regex"], f"{_place(where, lines, path)}: {_dotted(path)}")
 
 
 def _fields(entry: dict[str, Any]) -> frozenset[str]:

@@ -9,8 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import HeuristagError
 
 
@@ -104,7 +102,12 @@ def parse_vocabulary(data: Any, where: str) -> Vocabulary:
 
 
 def load_vocabulary_file(path: str | Path) -> Vocabulary:
-    """Read a vocabulary file: a JSON list, a YAML list, or one tag name per line."""
+    """Read a vocabulary file: a JSON list, a YAML list, or one tag name per line.
+
+    ``.json`` files are always JSON and ``.yaml``/``.yml`` always YAML, so a file that is not a list
+    says so instead of becoming one odd tag name; other files are sniffed. YAML goes through the same
+    safe loader as rule files: no Python tags, no anchors (a "billion laughs" vocabulary is refused).
+    """
     where = str(path)
     from .textio import read_text_file  # local import: textio imports nothing of ours, keep it light
 
@@ -112,18 +115,20 @@ def load_vocabulary_file(path: str | Path) -> Vocabulary:
     stripped = text.strip()
     if not stripped:
         raise HeuristagError(where, "vocabulary is empty")
-    if stripped[0] in "[{":
+    suffix = Path(where).suffix.lower()
+    if suffix == ".json" or (suffix not in (".yaml", ".yml") and stripped[0] in "[{\""):
         try:
             return parse_vocabulary(json.loads(stripped), where)
         except json.JSONDecodeError as exc:
-            raise HeuristagError(f"{where}:{exc.lineno}", f"invalid JSON: {exc.msg}") from None
-    if stripped.startswith("- ") or "\n- " in stripped:
-        try:
-            return parse_vocabulary(yaml.safe_load(stripped), where)
-        except yaml.YAMLError as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", None)
-            place = f"{where}:{line + 1}" if line is not None else where
-            raise HeuristagError(place, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+            line = exc.lineno + text[: len(text) - len(text.lstrip())].count("\n")
+            raise HeuristagError(f"{where}:{line}", f"invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise HeuristagError(where, "invalid JSON: nested too deeply") from None
+    if suffix in (".yaml", ".yml") or stripped.startswith("- ") or "\n- " in stripped:
+        from .yamlload import load_yaml
+
+        data, _lines = load_yaml(text, where)
+        return parse_vocabulary(data, where)
     names = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     return parse_vocabulary(names, where)
 

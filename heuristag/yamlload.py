@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .errors import HeuristagError
+from .errors import HeuristagError, one_line
 
 try:  # libyaml is several times faster; rule loading is part of every cold start
     _Loader: Any = yaml.CSafeLoader
@@ -40,19 +40,37 @@ def load_yaml(text: str, where: str) -> tuple[Any, dict[tuple, int]]:
         problem = exc.problem or exc.context or "invalid YAML"
         if "could not determine a constructor" in problem:
             found = re.search(r"'(tag:[^']*|![^']*)'", problem)
-            problem = f"tag {found.group(1) if found else ''} refused: rule files are plain data (safe loading only)"
+            problem = f"tag {found.group(1) if found else ''} refused: heuristag reads plain data (safe loading only)"
+        if mark is not None and _indented_with_tab(text, mark.line):
+            problem += " (a tab indents this line: YAML indents with spaces only)"
         raise HeuristagError(place, f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: no mark, only a position
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+        char = _codepoint(exc.character)
+        raise HeuristagError(f"{where}:{line}", f"invalid YAML: character #x{char:04x} is not allowed "
+                                                 f"({exc.reason})") from None
     except yaml.YAMLError as exc:
-        raise HeuristagError(where, f"invalid YAML: {exc}") from None
+        raise HeuristagError(where, f"invalid YAML: {one_line(str(exc))}") from None
+    except RecursionError:  # the pure-Python loader has no depth limit of its own
+        raise HeuristagError(where, "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
     return data, lines
 
 
+def _codepoint(character: Any) -> int:
+    return character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+
+
+def _indented_with_tab(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    return 0 <= line < len(lines) and "\t" in lines[line][: len(lines[line]) - len(lines[line].lstrip())]
+
+
 def _walk(node: Any, path: tuple, lines: dict[tuple, int], seen: set[int], where: str) -> None:
     if id(node) in seen:
         raise HeuristagError(f"{where}:{node.start_mark.line + 1}",
-                             "YAML anchors/aliases are not allowed in rule files (anchor defined here)")
+                             "YAML anchors/aliases are not allowed: plain data only (anchor defined here)")
     seen.add(id(node))
     if len(seen) > MAX_NODES:
         raise HeuristagError(where, f"document has more than {MAX_NODES:,} nodes")
