@@ -13,6 +13,9 @@ from .errors import HeuristagError, one_line
 #: Modules that add sub-commands; each has ``register(subparsers)`` and sets ``func`` on its parser.
 COMMAND_MODULES = ("heuristag.commands", "heuristag.batch", "heuristag.bench", "heuristag.evaluate",
                    "heuristag.ruletools")
+#: Which module registers which command: `heuristag tag` imports only what tagging needs (cold start).
+COMMAND_OWNERS = {"tag": "heuristag.commands", "explain": "heuristag.commands", "batch": "heuristag.batch",
+                  "bench": "heuristag.bench", "eval": "heuristag.evaluate", "rules": "heuristag.ruletools"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -20,12 +23,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"heuristag: {one_line(message)} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``command`` given) one with just the module that owns that command."""
     parser = _Parser(prog="heuristag", description=__doc__)
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMAND_MODULES:
+    owner = COMMAND_OWNERS.get(command or "")
+    for name in (owner,) if owner else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -37,7 +42,8 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

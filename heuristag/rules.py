@@ -17,7 +17,6 @@ from .document import _BOILERPLATE_DEFAULT, FIELDS
 from .errors import HeuristagError
 from .normalise import normalise
 from .vocabulary import tag_key
-from .yamlload import line_of, load_yaml
 
 ALL_FIELDS = frozenset(FIELDS)
 #: Where a keyword counts when its group names no fields: prose, not code or URLs, where words such as
@@ -143,6 +142,8 @@ def validate(data: Any, lines: dict[tuple, int], where: str) -> list[HeuristagEr
 
 
 def _place(where: str, lines: dict[tuple, int], path: tuple) -> str:
+    from .yamlload import line_of
+
     line = line_of(lines, path)
     return f"{where}:{line}" if line else where
 
@@ -166,6 +167,8 @@ def read_rule_file(path: Path, text: str | None = None, check: bool = True) -> t
             raise HeuristagError(where, "rule file is not UTF-8") from None
         except OSError as exc:
             raise HeuristagError(where, f"cannot read: {exc.strerror or exc}") from None
+    from .yamlload import load_yaml  # lazy: the built-in pack usually comes from the parsed-rules cache
+
     data, lines = load_yaml(text, where)
     if data is None:
         data = {}
