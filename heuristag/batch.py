@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .errors import HeuristagError, one_line
+from .errors import HeuristagError, one_line, require_positive
 from .request import DEFAULT_MAX_TAGS, from_prompt, from_readme, from_record, looks_like_prompt
 from .result import FORMATS
 from .textio import MAX_FILE_BYTES, read_text_file
@@ -652,11 +652,9 @@ def spec_from_args(args: argparse.Namespace) -> TaggerSpec:
 
 
 def run(args: argparse.Namespace) -> int:
+    require_positive("--workers", args.workers)
+    require_positive("--max-line-bytes", args.max_line_bytes)
     workers = default_workers() if args.workers is None else args.workers
-    if workers < 1:
-        raise HeuristagError("--workers", f"must be at least 1, got {workers}")
-    if args.max_line_bytes < 1:
-        raise HeuristagError("--max-line-bytes", f"must be at least 1, got {args.max_line_bytes}")
     source = open_source(args.input, args.max_line_bytes)
     try:
         spec = spec_from_args(args)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import HeuristagError
+from .errors import HeuristagError, require_positive
 
 #: Stages of the pipeline in the order a document goes through them.
 STAGES = ("request", "parse", "match", "score", "result")
@@ -333,13 +333,9 @@ def run(args: argparse.Namespace) -> int:
 
     from .batch import build_tagger, default_workers, spec_from_args
 
+    for flag, value in (("--workers", args.workers), ("--repeat", args.repeat), ("--limit", args.limit)):
+        require_positive(flag, value)
     workers = default_workers() if args.workers is None else args.workers
-    if workers < 1:
-        raise HeuristagError("--workers", f"must be at least 1, got {workers}")
-    if args.repeat < 1:
-        raise HeuristagError("--repeat", f"must be at least 1, got {args.repeat}")
-    if args.limit is not None and args.limit < 1:
-        raise HeuristagError("--limit", f"must be at least 1, got {args.limit}")
     if args.synthetic_mb is not None and not 0 < args.synthetic_mb <= 100_000:
         raise HeuristagError("--synthetic-mb", f"must be between 0 and 100000, got {args.synthetic_mb}")
     records, skipped = load_bench(args.bench_file, args.limit)

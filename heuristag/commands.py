@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from .errors import HeuristagError
+from .errors import require_positive
 from .request import DEFAULT_MAX_TAGS, Request, from_prompt, from_readme, looks_like_prompt
 from .result import FORMATS
 from .textio import read_text_file
@@ -94,8 +94,7 @@ def build_request(args: argparse.Namespace, tagger: Any) -> Request:
 
 
 def _max_tags(n: int, size: int) -> int:
-    if n < 1:
-        raise HeuristagError("--max-tags", f"must be at least 1, got {n}")
+    require_positive("--max-tags", n)
     return min(n, size)
 
 

@@ -20,3 +20,9 @@ def one_line(text: str, limit: int = 300) -> str:
     """Squash a message onto one bounded line: error lines go to terminals and JSONL fields."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def require_positive(flag: str, value: int | None) -> None:
+    """Counts a user passes (--workers, --max-tags, --limit ...) must be at least 1; None means the default."""
+    if value is not None and value < 1:
+        raise HeuristagError(flag, f"must be at least 1, got {value}")

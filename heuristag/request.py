@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import HeuristagError
+from .errors import HeuristagError, require_positive
 from .vocabulary import Vocabulary, parse_vocabulary
 
 #: The most tags a request may ask for; "at most 1000 tags" is clamped to the vocabulary's size.
@@ -112,8 +112,7 @@ def split_prompt_body(body: str) -> tuple[str, str]:
 def from_readme(readme: str, *, description: str = "", id: Any = None,
                 vocabulary: Vocabulary | None = None, max_tags: int = DEFAULT_MAX_TAGS) -> Request:
     """A README (file or stdin) plus flags."""
-    if max_tags < 1:
-        raise HeuristagError("--max-tags", f"must be at least 1, got {max_tags}")
+    require_positive("--max-tags", max_tags)
     if vocabulary is not None:
         max_tags = min(max_tags, len(vocabulary))
     return Request(id=id, description=description or "", readme=readme, vocabulary=vocabulary, max_tags=max_tags)
