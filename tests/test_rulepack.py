@@ -36,3 +36,18 @@ def test_every_tag_is_reachable_from_its_own_rules(tagger):
         if tag.name not in names:
             unreachable.append((tag.name, best.terms[0], names))
     assert not unreachable
+
+
+def test_every_tag_speaks_english_chinese_and_japanese(tagger):
+    import re
+
+    missing = []
+    for key, rules in tagger.rules.tags.items():
+        terms = [t for g in rules.groups for t in g.terms]
+        scripts = {
+            "latin": any(re.search(r"[a-z]", t, re.I) for t in terms),
+            "han": any(re.search(r"[\u4e00-\u9fff]", t) for t in terms),
+            "kana": any(re.search(r"[\u3040-\u30ff]", t) for t in terms),
+        }
+        missing += [(key, script) for script, present in scripts.items() if not present]
+    assert not missing
