@@ -51,3 +51,23 @@ def test_every_tag_speaks_english_chinese_and_japanese(tagger):
         }
         missing += [(key, script) for script, present in scripts.items() if not present]
     assert not missing
+
+
+def test_no_rule_names_a_bench_repository(tagger):
+    """Rules describe tags, not documents: no term may be the name of a repository in the dev bench."""
+    import json
+
+    from heuristag.normalise import normalise
+
+    from .conftest import DEV
+
+    if not DEV.exists():
+        pytest.skip("shared/bench/dev.jsonl not present")
+    terms = {normalise(t) for g in tagger.rules.all_groups() for t in g.terms}
+    ordinary_words = {"monitor", "renderer", "blog"}  # repositories named after a plain word
+    named = []
+    for line in DEV.read_text(encoding="utf-8").splitlines():
+        repo = json.loads(line)["repo"].split("/")[-1]
+        if normalise(repo) in terms and normalise(repo) not in ordinary_words:
+            named.append(repo)
+    assert not named
