@@ -394,7 +394,7 @@ def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _
     c = _Collector(boilerplate)
     list_depth = 0
     pending_heading: int | None = None
-    for i, tok in enumerate(tokens):
+    for tok in tokens:
         t = tok.type
         if t == "heading_open":
             pending_heading = int(tok.tag[1])
@@ -426,7 +426,6 @@ def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _
             list_depth = max(0, list_depth - 1)
         elif t == "table_open":
             c.counts["tables"] += 1
-        del i
     if not c.title and c.headings:
         c.title = c.headings[0]
     body = "\n".join(c.body)
