@@ -1,14 +1,37 @@
-"""Evidence -> per-tag scores -> at most N tags, deterministically."""
+"""Evidence -> per-tag scores -> at most N tags, deterministically, with the reason for every tag.
+
+Four short stages, each a pure function: ``collect`` (evidence grouped by tag, field and rule),
+``tag_points`` (a tag's points from its fields: saturation, field weights, capped negatives),
+``relations`` (implied/suppressed tags lend or take a share), ``select`` (priors, thresholds, the
+relative cut, the N slots and the fallback). ``Params`` overrides any number of the rule set at
+scoring time, so `heuristag tune` can re-score cached evidence without matching documents again.
+"""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from .matcher import Evidence
 from .rules import RuleSet
+
+#: Why a tag was or was not chosen (``TagScore.reason``; ``explain`` prints it).
+CHOSEN = "chosen"
+FALLBACK = "chosen by fallback"
+BELOW_THRESHOLD = "below threshold"
+BELOW_CUT = "below relative_cut"
+BEYOND_SLOTS = "beyond max tags"
+NO_EVIDENCE = "no evidence"
+NOT_IN_VOCABULARY = "not in vocabulary"
+REASONS = (CHOSEN, FALLBACK, BELOW_THRESHOLD, BELOW_CUT, BEYOND_SLOTS, NO_EVIDENCE, NOT_IN_VOCABULARY)
+
+_EMPTY: Mapping[str, float] = MappingProxyType({})
+
+#: tag -> field -> rule -> [weight, count]
+Hits = dict[str, dict[str, dict[str, list[float]]]]
+Contribution = tuple[str, str, float]   # (rule, field, points)
 
 
 @dataclass(frozen=True)
@@ -18,6 +41,7 @@ class TagScore:
     threshold: float
     evidence: tuple[Evidence, ...]    # sorted: strongest contribution first
     contributions: tuple[tuple[str, str, float], ...]   # (rule, field, points), strongest first
+    reason: str = ""                  # one of REASONS
 
 
 @dataclass(frozen=True)
@@ -28,118 +52,239 @@ class Ranking:
     chosen: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Params:
+    """Numbers that replace the rule set's at scoring time; empty mappings keep the rules' own.
+
+    ``weights`` maps a rule name (``Evidence.rule``) to the evidence weight it should carry, signed
+    as in ``Evidence`` (a negative group's weight is negative).
+    """
+
+    weights: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
+    thresholds: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
+    priors: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
+    field_weights: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
+    scoring: Mapping[str, float] = field(default_factory=lambda: _EMPTY)
+
+
+NO_PARAMS = Params()
+
+
+@dataclass(frozen=True)
+class Knobs:
+    """The scoring numbers in force for one call: the rule set's, with ``Params`` laid over them."""
+
+    field_weights: Mapping[str, float]
+    repeat_bonus: float
+    body_cap: float
+    field_cap: float
+    relative_cut: float
+    fallback: float
+    threshold: float
+    weights: Mapping[str, float]
+
+    @classmethod
+    def of(cls, rules: RuleSet, params: Params = NO_PARAMS) -> Knobs:
+        sc = {**rules.scoring, **params.scoring}
+        fw = {**rules.field_weights, **params.field_weights} if params.field_weights else rules.field_weights
+        return cls(field_weights=fw, repeat_bonus=float(sc["repeat_bonus"]), body_cap=float(sc["body_cap"]),
+                   field_cap=float(sc["field_cap"]), relative_cut=float(sc["relative_cut"]),
+                   fallback=float(sc.get("fallback", 0.0)), threshold=float(sc["threshold"]),
+                   weights=params.weights)
+
+
 def _saturate(x: float, cap: float) -> float:
     """Smoothly bounded: many small hits approach ``cap`` but never pass it."""
     return cap * (1.0 - math.exp(-x / cap)) if cap > 0 and x > 0 else x
 
 
-def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] | None,
-          max_tags: int, extra_thresholds: dict[str, float] | None = None) -> Ranking:
-    """Points per tag: in each field, each rule counts once (a little more when repeated), saturated,
-    times the field's weight; negatives subtract; features add as they are. Allowed tags only."""
-    bonus = float(rules.scoring["repeat_bonus"])
-    fw = rules.field_weights
-    # tag -> field -> rule -> [weight, count]
-    hits: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(dict))
-    by_tag: dict[str, list[Evidence]] = defaultdict(list)
+def collect(evidence: Iterable[Evidence], allowed: frozenset[str] | None) -> tuple[Hits, dict[str, list[Evidence]]]:
+    """Evidence of allowed tags grouped by tag, field and rule: each rule keeps its strongest weight
+    and its count, which is all the later stages need (and what `tune` caches per document)."""
+    hits: Hits = {}
+    by_tag: dict[str, list[Evidence]] = {}
     for ev in evidence:
         if allowed is not None and ev.tag not in allowed:
             continue
-        by_tag[ev.tag].append(ev)
-        slot = hits[ev.tag][ev.field].get(ev.rule)
+        by_tag.setdefault(ev.tag, []).append(ev)
+        rules_hit = hits.setdefault(ev.tag, {}).setdefault(ev.field, {})
+        slot = rules_hit.get(ev.rule)
         if slot is None:
-            hits[ev.tag][ev.field][ev.rule] = [ev.weight, 1]
+            rules_hit[ev.rule] = [ev.weight, 1]
         else:
             slot[0] = max(slot[0], ev.weight) if ev.weight > 0 else min(slot[0], ev.weight)
             slot[1] += 1
-    base: dict[str, tuple[float, list[tuple[str, str, float]], bool]] = {}
-    for tag in sorted(hits):
-        contributions: list[tuple[str, str, float]] = []
+    return hits, by_tag
+
+
+def field_points(fname: str, rules_hit: Mapping[str, list[float]], knobs: Knobs,
+                 out: list[Contribution]) -> tuple[float, bool]:
+    """One field's points for one tag: each rule once (a little more when repeated), saturated, times
+    the field's weight; features add as they are. Appends the contributions; returns (points, positive)."""
+    weights = knobs.weights
+    if fname == "features":
         total = 0.0
         positive = False
-        for fname in sorted(hits[tag]):
-            rules_hit = hits[tag][fname]
-            weight = 1.0 if fname == "features" else fw.get(fname, 0.0)
-            pos_points = []
-            negatives = []
-            raw = 0.0
-            for rule in sorted(rules_hit):
-                w, count = rules_hit[rule]
-                if fname == "features":
-                    contributions.append((rule, fname, w))
-                    total += w
-                    positive |= w > 0
-                elif w < 0:
-                    negatives.append((rule, w * weight))
-                else:
-                    value = w * (1.0 + bonus * math.log(count))
-                    raw += value
-                    pos_points.append((rule, value))
-            field_points = 0.0
-            if raw > 0:
-                cap = float(rules.scoring["body_cap"] if fname == "body" else rules.scoring["field_cap"])
-                field_points = _saturate(raw, cap) * weight
-                total += field_points
-                positive |= field_points > 0
-                for rule, value in pos_points:
-                    contributions.append((rule, fname, field_points * value / raw))
-            # a negative phrase cancels what its own field says for the tag, never more: "deep
-            # learning" in a README body must not outweigh "tutorial" in its title
-            room = field_points
-            for rule, points in negatives:
-                taken = max(points, -room)
-                room += taken
-                if taken:
-                    contributions.append((rule, fname, taken))
-                    total += taken
-        base[tag] = (total, contributions, positive)
-    # related tags lend a share of their own (base) score: experts give them together; competing
-    # kinds (an app vs a library) take a share away
+        for rule in sorted(rules_hit):
+            w = weights.get(rule, rules_hit[rule][0])
+            out.append((rule, fname, w))
+            total += w
+            positive |= w > 0
+        return total, positive
+    weight = knobs.field_weights.get(fname, 0.0)
+    bonus = knobs.repeat_bonus
+    pos_points = []
+    negatives = []
+    raw = 0.0
+    for rule in sorted(rules_hit):
+        w, count = rules_hit[rule]
+        w = weights.get(rule, w)
+        if w < 0:
+            negatives.append((rule, w * weight))
+        else:
+            value = w * (1.0 + bonus * math.log(count))
+            raw += value
+            pos_points.append((rule, value))
+    points = 0.0
+    total = 0.0
+    if raw > 0:
+        cap = knobs.body_cap if fname == "body" else knobs.field_cap
+        points = _saturate(raw, cap) * weight
+        total += points
+        for rule, value in pos_points:
+            out.append((rule, fname, points * value / raw))
+    # a negative phrase cancels what its own field says for the tag, never more: "deep
+    # learning" in a README body must not outweigh "tutorial" in its title
+    room = points
+    for rule, pts in negatives:
+        taken = max(pts, -room)
+        room += taken
+        if taken:
+            out.append((rule, fname, taken))
+            total += taken
+    return total, points > 0
+
+
+def tag_points(fields: Mapping[str, Mapping[str, list[float]]], knobs: Knobs) -> tuple[float, list[Contribution], bool]:
+    """A tag's own points over its fields (before relations and prior): (total, contributions, positive)."""
+    contributions: list[Contribution] = []
+    total = 0.0
+    positive = False
+    for fname in sorted(fields):
+        points, pos = field_points(fname, fields[fname], knobs, contributions)
+        total += points
+        positive |= pos
+    return total, contributions, positive
+
+
+Base = dict[str, tuple[float, list[Contribution], bool]]
+
+
+def relations(base: Base, rules: RuleSet, allowed: frozenset[str] | None) -> Base:
+    """Related tags lend a share of their own (base) score: experts give them together; competing
+    kinds (an app vs a library) take a share away. Tags are visited in key order and each sees the
+    scores as lent so far. Returns a new mapping; ``base`` is not changed."""
+    out = dict(base)
     for tag in sorted(rules.tags):
         rule = rules.tags[tag]
         if not (rule.implied_by or rule.suppressed_by) or (allowed is not None and tag not in allowed):
             continue
-        lent = [(other, share * base[other][0]) for other, share in rule.implied_by
-                if other in base and base[other][0] > 0]
-        if tag in base:
-            lent += [(other, -share * base[other][0]) for other, share in rule.suppressed_by
-                     if other in base and base[other][0] > 0]
+        lent = [(other, share * out[other][0]) for other, share in rule.implied_by
+                if other in out and out[other][0] > 0]
+        if tag in out:
+            lent += [(other, -share * out[other][0]) for other, share in rule.suppressed_by
+                     if other in out and out[other][0] > 0]
         if not lent:
             continue
-        total, contributions, positive = base.get(tag, (0.0, [], False))
+        total, contributions, positive = out.get(tag, (0.0, [], False))
         contributions = list(contributions)
         for other, points in lent:
             how = "implied-by" if points > 0 else "suppressed-by"
             contributions.append((f"{tag}/{how}:{other}", "implied", points))
             total += points
-        base[tag] = (total, contributions, positive or any(p > 0 for _, p in lent))
-    results: list[TagScore] = []
-    for tag in sorted(base):
-        total, contributions, positive = base[tag]
-        if positive:
-            prior = rules.tags[tag].prior if tag in rules.tags else 0.0
-            if prior:
-                contributions.append((f"{tag}/prior", "prior", prior))
-                total += prior
-        total = round(total, 6)
-        threshold = (extra_thresholds or {}).get(tag, rules.threshold(tag))
+        out[tag] = (total, contributions, positive or any(p > 0 for _, p in lent))
+    return out
+
+
+def prior_of(tag: str, rules: RuleSet, params: Params) -> float:
+    if tag in params.priors:
+        return params.priors[tag]
+    return rules.tags[tag].prior if tag in rules.tags else 0.0
+
+
+def threshold_of(tag: str, rules: RuleSet, params: Params, knobs: Knobs) -> float:
+    if tag in params.thresholds:
+        return params.thresholds[tag]
+    rule = rules.tags.get(tag)
+    return rule.threshold if rule is not None and rule.threshold is not None else knobs.threshold
+
+
+def totals(base: Base, rules: RuleSet, params: Params) -> dict[str, float]:
+    """Final score per tag: base plus the tag's prior when anything spoke for it, rounded to 6 places."""
+    out = {}
+    for tag, (total, _contributions, positive) in base.items():
+        out[tag] = round(total + prior_of(tag, rules, params), 6) if positive else round(total, 6)
+    return out
+
+
+def select(ordered: list[tuple[str, float, float]], knobs: Knobs, max_tags: int,
+           positive: Mapping[str, bool]) -> tuple[tuple[str, ...], dict[str, str]]:
+    """(tag, score, threshold) best first -> the chosen tags and every tag's reason."""
+    chosen: list[str] = []
+    reasons: dict[str, str] = {}
+    best = ordered[0][1] if ordered else 0.0
+    cut = knobs.relative_cut
+    for tag, s, threshold in ordered:
+        if s <= 0 and not positive.get(tag):
+            reasons[tag] = NO_EVIDENCE
+        elif s < threshold or s <= 0:
+            reasons[tag] = BELOW_THRESHOLD
+        elif s < cut * best:
+            reasons[tag] = BELOW_CUT
+        elif len(chosen) >= max_tags:
+            reasons[tag] = BEYOND_SLOTS
+        else:
+            chosen.append(tag)
+            reasons[tag] = CHOSEN
+    if not chosen and ordered and max_tags > 0:
+        # an empty answer is the worst answer: the best tag may still speak at a share of its threshold
+        tag, s, threshold = ordered[0]
+        if s > 0 and knobs.fallback > 0 and s >= knobs.fallback * threshold:
+            chosen.append(tag)
+            reasons[tag] = FALLBACK
+    return tuple(chosen), reasons
+
+
+def rank_hits(hits: Hits, rules: RuleSet, allowed: frozenset[str] | None, max_tags: int,
+              params: Params = NO_PARAMS, knobs: Knobs | None = None,
+              extra_thresholds: Mapping[str, float] | None = None) -> tuple[Base, dict[str, float], list, tuple, dict]:
+    """Grouped evidence -> (base, totals, ordered, chosen, reasons): the scorer without its dataclasses."""
+    knobs = knobs or Knobs.of(rules, params)
+    base: Base = {tag: tag_points(hits[tag], knobs) for tag in sorted(hits)}
+    base = relations(base, rules, allowed)
+    final = totals(base, rules, params)
+    ordered = sorted(((tag, final[tag], (extra_thresholds or {}).get(tag, threshold_of(tag, rules, params, knobs)))
+                      for tag in final), key=lambda x: (-x[1], x[0]))
+    chosen, reasons = select(ordered, knobs, max_tags, {t: b[2] for t, b in base.items()})
+    return base, final, ordered, chosen, reasons
+
+
+def score(evidence: Iterable[Evidence], rules: RuleSet, allowed: frozenset[str] | None,
+          max_tags: int, extra_thresholds: dict[str, float] | None = None,
+          params: Params = NO_PARAMS) -> Ranking:
+    """Points per tag: in each field, each rule counts once (a little more when repeated), saturated,
+    times the field's weight; negatives subtract; features add as they are. Allowed tags only."""
+    hits, by_tag = collect(evidence, allowed)
+    base, _final, ordered, chosen, reasons = rank_hits(hits, rules, allowed, max_tags, params,
+                                                       extra_thresholds=extra_thresholds)
+    results = []
+    for tag, total, threshold in ordered:
+        contributions = list(base[tag][1])
+        prior = prior_of(tag, rules, params) if base[tag][2] else 0.0
+        if prior:
+            contributions.append((f"{tag}/prior", "prior", prior))
         contributions.sort(key=lambda c: (-abs(c[2]), c[0], c[1]))
         evs = sorted(by_tag.get(tag, ()), key=lambda e: (e.field, e.position, e.rule))
         results.append(TagScore(tag, total, threshold, tuple(evs),
-                                tuple((r, f, round(p, 4)) for r, f, p in contributions)))
-    results.sort(key=lambda s: (-s.score, s.tag))
-    chosen: list[str] = []
-    cut = float(rules.scoring["relative_cut"])
-    best = results[0].score if results else 0.0
-    for s in results:
-        if len(chosen) >= max_tags:
-            break
-        if s.score >= s.threshold and s.score > 0 and s.score >= cut * best:
-            chosen.append(s.tag)
-    fallback = float(rules.scoring.get("fallback", 0.0))
-    if not chosen and results and max_tags > 0:
-        # an empty answer is the worst answer: the best tag may still speak at a share of its threshold
-        top = results[0]
-        if top.score > 0 and fallback > 0 and top.score >= fallback * top.threshold:
-            chosen.append(top.tag)
-    return Ranking(tuple(results), tuple(chosen))
+                                tuple((r, f, round(p, 4)) for r, f, p in contributions), reasons[tag]))
+    return Ranking(tuple(results), chosen)

@@ -53,3 +53,55 @@ def test_fallback_answers_with_the_best_tag_rather_than_nothing():
     assert score(weak, with_fallback, None, 3).chosen == ("a",)
     without = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.0}))
     assert score(weak, without, None, 3).chosen == ()
+
+
+def test_params_override_a_rule_weight_without_rematching():
+    from heuristag.scorer import Params
+
+    evidence = [ev("a", "description", weight=2.0)]
+    assert score(evidence, RULES, None, 3).chosen == ("a",)
+    assert score(evidence, RULES, None, 3, params=Params(weights={"a/core": 0.1})).chosen == ()
+    assert score(evidence, RULES, None, 3, params=Params(thresholds={"a": 99.0})).scores[0].threshold == 99.0
+
+
+def test_params_override_field_weights_scoring_and_priors():
+    from heuristag.scorer import Params
+
+    evidence = [ev("a", "body", weight=2.0)]
+    plain = score(evidence, RULES, None, 3).scores[0].score
+    heavier = score(evidence, RULES, None, 3, params=Params(field_weights={"body": 2 * RULES.field_weights["body"]}))
+    assert heavier.scores[0].score == round(2 * plain, 6)
+    with_prior = score(evidence, RULES, None, 3, params=Params(priors={"a": -0.5}))
+    assert with_prior.scores[0].score == round(plain - 0.5, 6)
+    assert score(evidence, RULES, None, 3, params=Params(scoring={"fallback": 0.0})).chosen == ()
+
+
+def test_every_tag_carries_its_reason():
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from heuristag import scorer
+
+    rules = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "relative_cut": 0.5, "fallback": 0.0}))
+    evidence = [ev("a", "description"), ev("b", "description"), ev("c", "title", weight=1.0),
+                ev("d", "badges", weight=0.5), ev("e", "description", rule="e/-neg", weight=-2.0),
+                ev("f", "description"), ev("f", "title", weight=1.0)]
+    ranking = score(evidence, rules, None, 2)
+    reasons = {s.tag: s.reason for s in ranking.scores}
+    assert ranking.chosen == ("f", "a")
+    assert reasons == {"f": scorer.CHOSEN, "a": scorer.CHOSEN, "b": scorer.BEYOND_SLOTS,
+                       "c": scorer.BELOW_THRESHOLD, "d": scorer.BELOW_THRESHOLD, "e": scorer.NO_EVIDENCE}
+    strong = [ev("g", "description", weight=10.0), ev("h", "title", weight=2.5)]
+    cut = {s.tag: s.reason for s in score(strong, rules, None, 3).scores}
+    assert cut["h"] == scorer.BELOW_CUT
+
+
+def test_fallback_is_its_own_reason():
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from heuristag import scorer
+
+    rules = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.2}))
+    ranking = score([ev("a", "body", weight=2.0)], rules, None, 3)
+    assert ranking.chosen == ("a",) and ranking.scores[0].reason == scorer.FALLBACK
