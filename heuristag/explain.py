@@ -19,7 +19,7 @@ def render_text(result: Result, runners_up: int = 3, max_lines: int = 8) -> str:
     lines: list[str] = []
     for s, chosen in _shown(result, runners_up):
         mark = "+" if chosen else " "
-        why = "" if chosen else ("  (below threshold)" if s.score < s.threshold else "  (not in top N)")
+        why = f"  ({s.reason})" if s.reason and s.reason != "chosen" else ""
         lines.append(f"{mark} {s.tag:<20} score {s.score:7.2f}  threshold {s.threshold:.2f}{why}")
         for rule, fname, points in s.contributions[:max_lines]:
             samples = sorted({e.text for e in s.evidence if e.rule == rule and e.field == fname})[:3]
@@ -35,7 +35,7 @@ def render_json(result: Result, runners_up: int = 3) -> dict[str, Any]:
     tags = []
     for s, chosen in _shown(result, runners_up):
         tags.append({
-            "tag": s.tag, "chosen": chosen, "score": s.score, "threshold": s.threshold,
+            "tag": s.tag, "chosen": chosen, "reason": s.reason, "score": s.score, "threshold": s.threshold,
             "contributions": [{"rule": r, "field": f, "points": p} for r, f, p in s.contributions],
             "evidence": [{"rule": e.rule, "field": e.field, "text": e.text, "position": e.position,
                           "weight": e.weight} for e in s.evidence[:200]],

@@ -96,3 +96,17 @@ def test_errors_are_one_line_exit_2(args, message):
     err = proc.stderr.decode()
     assert proc.returncode == 2
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_explain_json_carries_the_scorers_reason_per_tag(tmp_path, capsys):
+    import json as _json
+
+    from heuristag.cli import main
+    from heuristag.scorer import REASONS
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# fastcache\n\nAn in-memory cache library for Python. pip install fastcache\n", encoding="utf-8")
+    assert main(["explain", str(readme), "--json", "--runners-up", "5"]) == 0
+    tags = _json.loads(capsys.readouterr().out)["tags"]
+    assert tags and all(t["reason"] in REASONS for t in tags)
+    assert all((t["reason"] in ("chosen", "chosen by fallback")) == t["chosen"] for t in tags)
