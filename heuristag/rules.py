@@ -8,11 +8,11 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .builtin import builtin_dir
 from .document import _BOILERPLATE_DEFAULT, FIELDS
 from .errors import HeuristagError
 from .normalise import normalise
@@ -119,7 +119,7 @@ class RuleSet:
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
-    return json.loads(resources.files("heuristag.builtin_rules").joinpath("schema.json").read_text("utf-8"))
+    return json.loads((builtin_dir() / "schema.json").read_text("utf-8"))
 
 
 def validate(data: Any, lines: dict[tuple, int], where: str) -> list[HeuristagError]:
@@ -345,10 +345,6 @@ def _layer(rs: RuleSet, parsed: Iterable[tuple[Path, dict[str, Any]]]) -> RuleSe
         elif data:
             raise HeuristagError(f"{source}:1", "neither a tag file (no 'tag' key) nor a signals file")
     return replace(rs, tags=MappingProxyType(dict(sorted(tags.items()))), sources=tuple(sources))
-
-
-def builtin_dir() -> Path:
-    return Path(str(resources.files("heuristag.builtin_rules")))
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:

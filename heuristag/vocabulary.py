@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .builtin import builtin_dir
 from .errors import HeuristagError
 
 
@@ -135,7 +135,7 @@ def load_vocabulary_file(path: str | Path) -> Vocabulary:
 
 def builtin_vocabulary() -> Vocabulary:
     """The seed prompt's 90 tags, shipped with the rules."""
-    data = json.loads(resources.files("heuristag.builtin_rules").joinpath("vocabulary.json").read_text("utf-8"))
+    data = json.loads((builtin_dir() / "vocabulary.json").read_text("utf-8"))
     return parse_vocabulary(data, "built-in vocabulary")
 
 
