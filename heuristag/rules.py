@@ -84,6 +84,7 @@ class TagRules:
     implied_by: tuple[tuple[str, float], ...] = ()   # (other tag key, share of its score)
     suppressed_by: tuple[tuple[str, float], ...] = ()  # (competing tag key, share subtracted)
     source: str = ""
+    aliases: tuple[str, ...] = ()  # other names of the concept (any language): what vocabularies align on
 
 
 @dataclass(frozen=True)
@@ -221,9 +222,10 @@ def tag_rules_from(data: dict[str, Any], source: str) -> TagRules:
     )
     implied = tuple(sorted((tag_key(k), float(v)) for k, v in (data.get("implied_by") or {}).items()))
     suppressed = tuple(sorted((tag_key(k), float(v)) for k, v in (data.get("suppressed_by") or {}).items()))
+    aliases = tuple(str(a) for a in data.get("aliases") or ())
     return TagRules(tag=key, name=name, id=data.get("id"), threshold=data.get("threshold"),
                     prior=float(data.get("prior", 0.0)), groups=groups, patterns=patterns,
-                    implied_by=implied, suppressed_by=suppressed, source=source)
+                    implied_by=implied, suppressed_by=suppressed, source=source, aliases=aliases)
 
 
 def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
@@ -269,7 +271,7 @@ def _merge_tag(old: TagRules | None, new: TagRules, mode: str) -> TagRules:
                    groups=old.groups + new.groups, patterns=old.patterns + new.patterns,
                    implied_by=tuple(sorted(dict(old.implied_by + new.implied_by).items())),
                    suppressed_by=tuple(sorted(dict(old.suppressed_by + new.suppressed_by).items())),
-                   source=f"{old.source}+{new.source}")
+                   source=f"{old.source}+{new.source}", aliases=tuple(dict.fromkeys(old.aliases + new.aliases)))
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -283,6 +285,18 @@ def rule_files(directory: Path) -> list[Path]:
     files += sorted(p for p in directory.glob("*.yml") if p.is_file())
     files += sorted(p for p in (directory / "tags").glob("*.yml") if p.is_file())
     return files
+
+
+def concept_files(directory: Path) -> list[Path]:
+    """A rules folder's concepts/ subfolder: concepts beyond the seed's tags, loaded like tag files.
+
+    Kept apart from tags/ so that `rules check` against one vocabulary does not call them unknown;
+    only the concepts a vocabulary aligns to ever take part in matching.
+    """
+    folder = directory / "concepts"
+    if not directory.is_dir() or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
 
 
 def _cache_dir() -> Path | None:
@@ -303,7 +317,7 @@ def parse_trusted(files: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
     blobs = [(p, p.read_bytes()) for p in files]
     digest = hashlib.sha256()
     for p, blob in blobs:
-        digest.update(p.name.encode() + b"\0" + blob + b"\0")
+        digest.update(f"{p.parent.name}/{p.name}".encode() + b"\0" + blob + b"\0")
     cache = _cache_dir()
     target = cache / f"rules-{digest.hexdigest()[:32]}.json" if cache else None
     if target is not None and target.is_file():
@@ -351,7 +365,7 @@ def load_rules(extra_dirs: Iterable[str | Path] = (), builtin: bool = True) -> R
     """The rule set in force: built-in rules (trusted, checked by the test suite) plus user layers (checked)."""
     rs = RuleSet()
     if builtin:
-        rs = add_layer(rs, rule_files(builtin_dir()), check=False)
+        rs = add_layer(rs, rule_files(builtin_dir()) + concept_files(builtin_dir()), check=False)
     for d in extra_dirs:
-        rs = add_layer(rs, rule_files(Path(d)), check=True)
+        rs = add_layer(rs, rule_files(Path(d)) + concept_files(Path(d)), check=True)
     return rs

@@ -19,10 +19,16 @@ def tag_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class Tag:
-    """One vocabulary entry. ``name`` is kept verbatim (``"declarative-gui "`` keeps its space)."""
+    """One vocabulary entry. ``name`` is kept verbatim (``"declarative-gui "`` keeps its space).
+
+    ``description`` and ``aliases`` are what people write for an LLM ("infra": "servers, CI, 运维"):
+    they help align the name to a concept and add terms, and are never output.
+    """
 
     name: str
     id: int | str | None = None
+    description: str = ""
+    aliases: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -40,6 +46,13 @@ class Vocabulary:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_key", {t.key: t for t in self.tags})
+        # computed once: the tagger caches an alignment per vocabulary and looks it up per document
+        object.__setattr__(self, "_fingerprint", hash(self.tags))
+
+    @property
+    def fingerprint(self) -> int:
+        """A hash of every entry (name, id, description, aliases): the key of per-vocabulary caches."""
+        return self._fingerprint  # type: ignore[attr-defined]
 
     def __iter__(self) -> Iterator[Tag]:
         return iter(self.tags)
@@ -89,6 +102,7 @@ def parse_vocabulary(data: Any, where: str) -> Vocabulary:
             raise HeuristagError(place, f"entry must be an object or a name, got {_short(entry)}")
         if not isinstance(name, str) or not name.strip():
             raise HeuristagError(place, f"'name' must be a non-empty string, got {_short(name)}")
+        description, aliases = _extras(entry, place) if isinstance(entry, dict) else ("", ())
         key = tag_key(name)
         if key in seen_names:
             raise HeuristagError(place, f"duplicate name {name!r} (also tag #{seen_names[key]})")
@@ -97,7 +111,7 @@ def parse_vocabulary(data: Any, where: str) -> Vocabulary:
             if ident in seen_ids:
                 raise HeuristagError(place, f"duplicate id {ident!r} (also tag #{seen_ids[ident]})")
             seen_ids[ident] = i + 1
-        tags.append(Tag(name=name, id=ident))
+        tags.append(Tag(name=name, id=ident, description=description, aliases=aliases))
     return Vocabulary(tuple(tags))
 
 
@@ -137,6 +151,23 @@ def builtin_vocabulary() -> Vocabulary:
     """The seed prompt's 90 tags, shipped with the rules."""
     data = json.loads((builtin_dir() / "vocabulary.json").read_text("utf-8"))
     return parse_vocabulary(data, "built-in vocabulary")
+
+
+def _extras(entry: dict[str, Any], place: str) -> tuple[str, tuple[str, ...]]:
+    """An entry's optional ``description`` (a string) and ``aliases`` (a list of names)."""
+    description = entry.get("description", "")
+    if description is None:
+        description = ""
+    if not isinstance(description, str):
+        raise HeuristagError(place, f"'description' must be a string, got {_short(description)}")
+    aliases = entry.get("aliases", ())
+    if aliases is None:
+        aliases = ()
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, (list, tuple)) or not all(isinstance(a, str) for a in aliases):
+        raise HeuristagError(place, f"'aliases' must be a list of names, got {_short(aliases)}")
+    return description.strip(), tuple(dict.fromkeys(a.strip() for a in aliases if a.strip()))
 
 
 def names_of(tags: Iterable[Tag]) -> list[str]:
