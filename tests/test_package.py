@@ -26,3 +26,11 @@ def test_console_script_and_module_entry_point():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert config["project"]["scripts"]["heuristag"] == "heuristag.cli:main"
     assert (ROOT / "heuristag" / "__main__.py").exists()
+
+
+def test_licence_file_matches_the_declared_licence():
+    """pyproject says MIT; the LICENSE file (shipped by setuptools' default license-files) must say so too."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["project"]["license"] == {"text": "MIT"}
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License") and "Permission is hereby granted, free of charge" in text
