@@ -14,9 +14,11 @@ from .vocabulary import Vocabulary, parse_vocabulary
 #: The most tags a request may ask for; "at most 1000 tags" is clamped to the vocabulary's size.
 DEFAULT_MAX_TAGS = 3
 
-_AT_MOST = re.compile(r"at\s{1,20}most\W{0,3}\s{0,20}(\d{1,9})\s{0,20}tags?", re.IGNORECASE)
+# The sign is captured so "at most -2 tags" is refused rather than read as 2.
+_AT_MOST = re.compile(r"at\s{1,20}most[^\w+\-]{0,3}\s{0,20}([+\-]?\d{1,9})\s{0,20}tags?", re.IGNORECASE)
 _ASSIGN = re.compile(r"assign\W{0,5}\s{0,20}(?:\"\s{0,5})?at\s{1,20}most", re.IGNORECASE)
 _EXPECTED = re.compile(r"expected\s{1,20}json", re.IGNORECASE)
+_ONLY_FROM = re.compile(r"only\s{1,20}from\s{1,20}the\s{1,20}tags?\s{1,20}list", re.IGNORECASE)
 _TAGS_LIST = re.compile(r"tags?\s{1,20}list|list\s{1,20}of\s{1,20}tags|tags\s{0,20}:", re.IGNORECASE)
 _HEADER = re.compile(r"^[^\n<#\[!]{0,60}\bprompts?\b[^\n]{0,20}$", re.IGNORECASE)
 # Where a README begins on the description's own line: an HTML tag, a heading, an image or badge.
@@ -40,6 +42,13 @@ class Request:
 def looks_like_prompt(text: str) -> bool:
     """A seed-style prompt ends with an instruction naming 'at most N tags' and a tags list."""
     tail = text[-_TAIL_WINDOW:]
+    for assign in _ASSIGN.finditer(tail):
+        # the seed's own instruction ('Assign "at most 3 tags"', then the expected JSON or "only from the
+        # tags list" close behind): a broken list or JSON after it is an error, not a README to tag
+        at_most = _AT_MOST.search(tail, assign.start(), assign.end() + 40)
+        near = tail[assign.start(): assign.start() + 2000]
+        if at_most and (_EXPECTED.search(near) or _ONLY_FROM.search(near)):
+            return True
     m = _ASSIGN.search(tail) or _AT_MOST.search(tail)
     return bool(m and _EXPECTED.search(tail, m.start()) and "[" in tail[m.start():])
 
@@ -54,6 +63,7 @@ def from_prompt(text: str, where: str = "prompt") -> Request:
         raise HeuristagError(where, "not a tagging prompt: no 'Assign \"at most N tags\"' instruction found")
     instruction = tail[assign.start():]
     body = text[: tail_start + assign.start()]
+    where = f"{where}:{body.count(chr(10)) + 1}"  # errors below are about the instruction: name its line
 
     at_most = _AT_MOST.search(instruction)
     if not at_most:

@@ -114,3 +114,18 @@ def test_from_readme_and_record():
 def test_record_errors(record, message):
     with pytest.raises(HeuristagError, match=message):
         from_record(record, "line 3")
+
+
+def test_seed_instruction_with_an_unparsable_list_is_an_error_not_a_readme():
+    """The instruction is there, so the text is a prompt: a list without brackets must not be tagged as a README."""
+    text = ('AI prompts\n"A tiny database.", Assign "at most 3 tags" to the expected json: '
+            '{"id": "z", "tags": []} "only from the tags list I provide: cli, api"')
+    assert looks_like_prompt(text)
+    with pytest.raises(HeuristagError, match=r"p:2: no tags list"):
+        from_prompt(text, "p")
+
+
+@pytest.mark.parametrize("n", ["-2", "0", "- 1"])
+def test_non_positive_n_is_refused(n):
+    with pytest.raises(HeuristagError, match="asks for no tags|does not say"):
+        from_prompt(prompt("d").replace("at most 3 tags", f"at most {n} tags"), "p")
