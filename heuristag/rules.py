@@ -24,16 +24,18 @@ ALL_FIELDS = frozenset(FIELDS)
 DEFAULT_FIELDS = ALL_FIELDS - {"code", "links"}
 MAX_PATTERN_CHARS = 1000
 
+#: The one set of defaults: a pack that leaves out ``field_weights`` or ``scoring`` gets exactly these,
+#: which are also the built-in pack's values (docs/RULES_GUIDE.md tabulates them; a test keeps the three equal).
 DEFAULT_FIELD_WEIGHTS = MappingProxyType({
-    "title": 2.0, "description": 3.0, "headings": 1.0, "badges": 0.5, "links": 0.3, "code": 0.5, "body": 0.5,
+    "title": 4.0, "description": 3.0, "headings": 0.5, "badges": 0.7, "links": 0.7, "code": 0.7, "body": 0.5,
 })
 DEFAULT_SCORING = MappingProxyType({
     "threshold": 4.0,        # score a tag needs to be chosen, unless its file says otherwise
-    "relative_cut": 0.0,     # drop tags scoring below this share of the best tag
+    "relative_cut": 0.3,     # drop tags scoring below this share of the best tag
     "repeat_bonus": 0.25,    # a group seen n times in a field counts (1 + bonus * ln n) times
     "body_cap": 8.0,         # saturation of each field's summed weight (before the field weight)
-    "field_cap": 12.0,
-    "fallback": 0.5,         # when no tag reaches its threshold, the best one may still answer at this share of it
+    "field_cap": 8.0,
+    "fallback": 0.4,         # when no tag reaches its threshold, the best one may still answer at this share of it
 })
 
 

@@ -93,3 +93,43 @@ def test_parse_cache_is_keyed_by_content(tmp_path, monkeypatch):
     (tmp_path / "cache").chmod(0o500)
     monkeypatch.setenv("HEURISTAG_CACHE_DIR", str(tmp_path / "cache" / "nope"))
     assert parse_trusted([rule])[0][1]["tag"] == "x"  # an unwritable cache is simply not used
+
+
+def _documented_defaults() -> dict[str, float]:
+    """The defaults table of docs/RULES_GUIDE.md, as {'scoring.threshold': 4.0, ...}."""
+    import re
+
+    from .conftest import ROOT
+
+    guide = (ROOT / "docs" / "RULES_GUIDE.md").read_text(encoding="utf-8")
+    return {k: float(v) for k, v in re.findall(r"^\| `((?:field_weights|scoring)\.\w+)` \| ([\d.]+) \|", guide, re.M)}
+
+
+def test_one_set_of_defaults_code_guide_and_builtin_pack_agree():
+    from heuristag.rules import DEFAULT_FIELD_WEIGHTS, DEFAULT_SCORING
+
+    code = {**{f"field_weights.{k}": v for k, v in DEFAULT_FIELD_WEIGHTS.items()},
+            **{f"scoring.{k}": v for k, v in DEFAULT_SCORING.items()}}
+    assert _documented_defaults() == code
+    builtin = load_rules()
+    assert dict(builtin.field_weights) == dict(DEFAULT_FIELD_WEIGHTS)
+    assert dict(builtin.scoring) == dict(DEFAULT_SCORING)
+
+
+def test_pack_without_settings_scores_exactly_like_one_spelling_out_the_documented_defaults(tmp_path):
+    tag = "tag: database\nkeywords:\n  - {terms: [database, 数据库], weight: 2.0}\n  - {terms: [sql], weight: 1.0}\n"
+    bare = write(tmp_path / "bare", "database.yaml", tag)
+    spelled = write(tmp_path / "spelled", "database.yaml", tag)
+    values = _documented_defaults()
+    settings = "field_weights:\n" + "".join(f"  {k.split('.')[1]}: {v}\n" for k, v in values.items()
+                                             if k.startswith("field_weights"))
+    settings += "scoring:\n" + "".join(f"  {k.split('.')[1]}: {v}\n" for k, v in values.items()
+                                       if k.startswith("scoring"))
+    write(spelled, "signals.yaml", settings)
+    vocab = [{"id": 1, "name": "database"}]
+    readme = "# Fast SQL database\n\nA database you embed. It speaks SQL.\n"
+    a = Tagger(rules_dirs=[bare], builtin_rules=False, vocabulary=vocab)
+    b = Tagger(rules_dirs=[spelled], builtin_rules=False, vocabulary=vocab)
+    ra, rb = a.tag(readme, id=1), b.tag(readme, id=1)
+    assert ra.to_json() == rb.to_json() == '{"id":1,"tags":[{"id":1,"name":"database"}]}'
+    assert ra.ranking.scores == rb.ranking.scores
