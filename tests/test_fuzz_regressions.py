@@ -22,3 +22,17 @@ def test_lone_surrogate_in_a_batch_record_gets_a_result_line(tagger: Tagger) -> 
     record = json.loads(outcome.line)
     assert outcome.ok, record
     assert record["id"] == "e" and isinstance(record["tags"], list) and len(record["tags"]) <= 3
+
+
+def test_rule_file_with_non_string_keys_is_a_clean_error(tmp_path) -> None:
+    """The fuzz target's finding: unknown keys ``~`` (null) and ``1`` next to a string made sorting them
+    raise TypeError; now each is reported as an unknown key at its file:line."""
+    import pytest
+
+    from heuristag.errors import HeuristagError
+    from heuristag.rules import load_rules
+
+    (tmp_path / "x.yaml").write_text("tag: x\n~: 1\nweigh: 2\n", encoding="utf-8")
+    with pytest.raises(HeuristagError, match=r"x\.yaml:\d+: .*unknown key") as info:
+        load_rules([tmp_path], builtin=False)
+    assert len(str(info.value).splitlines()) == 1
