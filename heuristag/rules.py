@@ -135,7 +135,7 @@ def validate(data: Any, lines: dict[tuple, int], where: str) -> list[HeuristagEr
         path = tuple(err.absolute_path)
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
             allowed = set(err.schema.get("properties", {}))
-            for extra in sorted(k for k in err.instance if k not in allowed):
+            for extra in sorted((k for k in err.instance if k not in allowed), key=repr):
                 errors.append(HeuristagError(_place(where, lines, path + (extra,)),
                                              f"{_dotted(path + (extra,))}: unknown key"))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ class Tagger:
         return matcher
 
     def document(self, request: Request) -> Document:
-        return extract(request.readme, request.description, self.rules.boilerplate_headings)
+        return extract(_scrub(request.readme), _scrub(request.description), self.rules.boilerplate_headings)
 
     def evidence(self, doc: Document, vocabulary: Vocabulary) -> list[Evidence]:
         matcher = self.matcher_for(vocabulary)
@@ -88,6 +89,15 @@ class Tagger:
         request = from_readme(readme, description=description, id=id,
                               vocabulary=self._vocab(vocabulary), max_tags=max_tags)
         return self.tag_request(request)
+
+
+#: Lone UTF-16 surrogates: no file decodes to them, but a JSON "\\ud800" escape (a batch record, the
+#: library API) does, and RE2 and the output cannot encode them (found by fuzz/fuzz_inputs.py).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(text: str) -> str:
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[Evidence]:

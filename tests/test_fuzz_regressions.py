@@ -1,0 +1,38 @@
+"""Inputs fuzz/fuzz_inputs.py found, minimised, with the clean answer each must get from now on."""
+
+from __future__ import annotations
+
+import json
+
+from heuristag import Tagger
+from heuristag.batch import Item, TaggerSpec, _State, process
+
+
+def test_lone_surrogate_in_a_readme_is_tagged_not_an_internal_error(tagger: Tagger) -> None:
+    """A JSON ``\\ud800`` escape reaches the README as a lone surrogate; RE2 could not encode it."""
+    result = tagger.tag("\ud800 a sql database")
+    assert len(result.tags) <= 3
+    assert result.to_json() == tagger.tag("\ufffd a sql database").to_json()
+
+
+def test_lone_surrogate_in_a_batch_record_gets_a_result_line(tagger: Tagger) -> None:
+    """The fuzz target's finding: this JSONL line was an 'internal error: UnicodeEncodeError' record."""
+    line = b'{"id": "e", "readme": "\\u0000\\ud800"}\n'
+    outcome = process(Item(1, "line 1", data=line), _State(TaggerSpec(), tagger))
+    record = json.loads(outcome.line)
+    assert outcome.ok, record
+    assert record["id"] == "e" and isinstance(record["tags"], list) and len(record["tags"]) <= 3
+
+
+def test_rule_file_with_non_string_keys_is_a_clean_error(tmp_path) -> None:
+    """The fuzz target's finding: unknown keys ``~`` (null) and ``1`` next to a string made sorting them
+    raise TypeError; now each is reported as an unknown key at its file:line."""
+    import pytest
+
+    from heuristag.errors import HeuristagError
+    from heuristag.rules import load_rules
+
+    (tmp_path / "x.yaml").write_text("tag: x\n~: 1\nweigh: 2\n", encoding="utf-8")
+    with pytest.raises(HeuristagError, match=r"x\.yaml:\d+: .*unknown key") as info:
+        load_rules([tmp_path], builtin=False)
+    assert len(str(info.value).splitlines()) == 1
