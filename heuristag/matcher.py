@@ -9,7 +9,7 @@ import ahocorasick
 import re2
 
 from .document import FIELDS, Document
-from .errors import HeuristagError
+from .errors import HeuristagError, one_line
 from .normalise import is_word_char, normalise
 from .rules import MAX_PATTERN_CHARS, FeatureRule, PatternRule, RuleSet, TermGroup
 
@@ -43,8 +43,9 @@ def compile_pattern(regex: str, where: str) -> re2._Regexp:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        raise HeuristagError(where, f"pattern {regex!r} does not compile (RE2 syntax, no backreferences "
-                                    f"or lookaround): {reason}") from None
+        # RE2's reason echoes the pattern, newlines and all: the error must stay one line
+        raise HeuristagError(where, one_line(f"pattern {regex!r} does not compile (RE2 syntax, no "
+                                             f"backreferences or lookaround): {reason}")) from None
 
 
 class Matcher:

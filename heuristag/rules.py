@@ -210,6 +210,15 @@ def _groups(tag: str, entries: list[dict[str, Any]], kind: str, source: str, sig
     return tuple(out)
 
 
+def _relation(data: dict[str, Any], key: str, source: str) -> tuple[tuple[str, float], ...]:
+    """``implied_by``/``suppressed_by`` as sorted (tag key, share); a key YAML read as null or a number is an error."""
+    pairs = (data.get(key) or {}).items()
+    for k, _ in pairs:
+        if not isinstance(k, str):
+            raise HeuristagError(source, f"{key}: tag names must be text, got {k!r}")
+    return tuple(sorted((tag_key(k), float(v)) for k, v in pairs))
+
+
 def tag_rules_from(data: dict[str, Any], source: str) -> TagRules:
     if "tag" not in data:
         raise HeuristagError(source, "a tag rule file needs a 'tag' key")
@@ -222,8 +231,8 @@ def tag_rules_from(data: dict[str, Any], source: str) -> TagRules:
                     weight=float(p["weight"]), fields=_fields(p), source=source)
         for i, p in enumerate(data.get("patterns") or ())
     )
-    implied = tuple(sorted((tag_key(k), float(v)) for k, v in (data.get("implied_by") or {}).items()))
-    suppressed = tuple(sorted((tag_key(k), float(v)) for k, v in (data.get("suppressed_by") or {}).items()))
+    implied = _relation(data, "implied_by", source)
+    suppressed = _relation(data, "suppressed_by", source)
     aliases = tuple(str(a) for a in data.get("aliases") or ())
     return TagRules(tag=key, name=name, id=data.get("id"), threshold=data.get("threshold"),
                     prior=float(data.get("prior", 0.0)), groups=groups, patterns=patterns,

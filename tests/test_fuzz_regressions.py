@@ -36,3 +36,30 @@ def test_rule_file_with_non_string_keys_is_a_clean_error(tmp_path) -> None:
     with pytest.raises(HeuristagError, match=r"x\.yaml:\d+: .*unknown key") as info:
         load_rules([tmp_path], builtin=False)
     assert len(str(info.value).splitlines()) == 1
+
+
+def test_pattern_with_a_newline_that_does_not_compile_is_a_one_line_error(tmp_path) -> None:
+    """The fuzz target's finding: RE2's reason echoes the pattern, so a newline in it split the message."""
+    import pytest
+
+    from heuristag.errors import HeuristagError
+    from heuristag.rules import load_rules
+
+    (tmp_path / "x.yaml").write_text('tag: x\npatterns:\n  - {regex: "(a\\nb", weight: 1}\n', encoding="utf-8")
+    with pytest.raises(HeuristagError, match="does not compile") as info:
+        load_rules([tmp_path], builtin=False)
+    assert "\n" not in str(info.value)
+
+
+def test_relation_with_a_null_tag_name_is_a_clean_error(tmp_path) -> None:
+    """The fuzz target's finding: ``suppressed_by: {&li: 0.5}`` reads as a null key and crashed tag_key."""
+    import pytest
+
+    from heuristag.errors import HeuristagError
+    from heuristag.rules import load_rules
+
+    (tmp_path / "x.yaml").write_text("tag: x\nkeywords:\n  - {terms: [x], weight: 1}\nsuppressed_by: {&li: 0.5}\n",
+                                     encoding="utf-8")
+    with pytest.raises(HeuristagError, match=r"x\.yaml.*(suppressed_by|anchor|alias)") as info:
+        load_rules([tmp_path], builtin=False)
+    assert "\n" not in str(info.value)

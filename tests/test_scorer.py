@@ -91,7 +91,7 @@ def test_every_tag_carries_its_reason():
     assert ranking.chosen == ("f", "a")
     assert reasons == {"f": scorer.CHOSEN, "a": scorer.CHOSEN, "b": scorer.BEYOND_SLOTS,
                        "c": scorer.BELOW_THRESHOLD, "d": scorer.BELOW_THRESHOLD, "e": scorer.NO_EVIDENCE}
-    strong = [ev("g", "description", weight=10.0), ev("h", "title", weight=2.5)]
+    strong = [ev("g", "description", weight=10.0), ev("h", "title", weight=1.5)]
     cut = {s.tag: s.reason for s in score(strong, rules, None, 3).scores}
     assert cut["h"] == scorer.BELOW_CUT
 
