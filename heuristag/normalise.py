@@ -13,6 +13,20 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
+#: Scripts written without spaces between words: a term inside them needs no word boundary.
+_UNSPACED = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
+             (0xFF66, 0xFF9F), (0xFFA0, 0xFFDC), (0x20000, 0x3FFFF))
+
+
 def is_word_char(ch: str) -> bool:
-    """Word boundaries are checked against ASCII letters and digits only: CJK text has no spaces."""
-    return ch.isascii() and ch.isalnum()
+    """A letter or digit of a script that separates words by spaces (Latin with accents, Cyrillic, Greek...).
+
+    "Rosé" is one word, so `ros` must not match inside it; CJK ideographs, kana and hangul are not
+    word characters, because those scripts put no spaces between words and their terms match inside text.
+    """
+    if ch.isascii():
+        return ch.isalnum()
+    if not ch.isalnum():
+        return False
+    code = ord(ch)
+    return not any(lo <= code <= hi for lo, hi in _UNSPACED)

@@ -64,3 +64,23 @@ def test_bad_pattern_is_a_clear_error():
 def test_pattern_bait_is_linear():
     rx = compile_pattern(r"(a+)+$", "x.yaml")
     assert rx.search("a" * 50_000 + "!") is None
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Rustñol ciñe, Rosé-like names.", []),                    # a term inside an accented Latin word
+    ("Ciência de dados, cinéma, Ciudad.", []),                   # 'ci' before accented letters
+    ("Библиотека rustы и ciклы.", []),                          # Cyrillic letters are letters too
+    ("用rust写的ci工具", [("language", "rust"), ("cicd", "ci")]),  # CJK text has no spaces: still matches
+    ("Rustで書かれたCIツール", [("language", "rust"), ("cicd", "ci")]),  # so does kana
+    ("Rust로 만든 CI 도구", [("language", "rust"), ("cicd", "ci")]),    # and hangul
+    ("Écrit en Rust, testé par CI.", [("language", "rust"), ("cicd", "ci")]),
+])
+def test_word_boundaries_are_unicode_letters_outside_cjk(matcher, body, expected):
+    assert hits(matcher, body) == expected
+
+
+def test_is_word_char_by_script():
+    from heuristag.normalise import is_word_char
+
+    assert all(is_word_char(c) for c in "aZ9éßжω")
+    assert not any(is_word_char(c) for c in " -.,数据ライブラリ한국어ｱ")
