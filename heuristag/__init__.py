@@ -4,7 +4,8 @@ from .errors import HeuristagError
 from .request import Request
 from .result import Result
 from .tagger import Tagger, tag
-from .vocabulary import Tag, Vocabulary
+from .vocabulary import Tag, Vocabulary, load_vocabulary_file, parse_vocabulary
 
-__all__ = ["HeuristagError", "Request", "Result", "Tag", "Tagger", "Vocabulary", "tag"]
+__all__ = ["HeuristagError", "Request", "Result", "Tag", "Tagger", "Vocabulary", "load_vocabulary_file",
+           "parse_vocabulary", "tag"]
 __version__ = "0.1.0"

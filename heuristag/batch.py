@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .errors import HeuristagError, one_line, require_positive
+from .outputs import OUTPUT_FORMATS, header, output_format_for, row_writer
 from .request import DEFAULT_MAX_TAGS, from_prompt, from_readme, from_record, looks_like_prompt
 from .result import FORMATS
 from .textio import MAX_FILE_BYTES, read_text_file
@@ -48,6 +49,7 @@ class TaggerSpec:
     builtin_rules: bool = True
     tags: str | None = None
     fmt: str = "objects"
+    encoding: str | None = None   # --encoding: input files and JSONL lines in this codec, not detected
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,8 @@ def build_tagger(spec: TaggerSpec) -> Any:
     """The Tagger a spec describes, built exactly as `heuristag tag` builds it."""
     from .commands import make_tagger
 
-    args = argparse.Namespace(rules=list(spec.rules_dirs), no_builtin_rules=not spec.builtin_rules, tags=spec.tags)
+    args = argparse.Namespace(rules=list(spec.rules_dirs), no_builtin_rules=not spec.builtin_rules, tags=spec.tags,
+                              encoding=spec.encoding)
     return make_tagger(args)
 
 
@@ -250,9 +253,15 @@ def process(item: Item, state: _State) -> Outcome:
 
 
 def _process_line(item: Item, state: _State) -> Outcome:
+    data: bytes | str = item.data or b""
     try:
-        record = json.loads(item.data, parse_constant=_reject_constant)  # type: ignore[arg-type]
+        if state.spec.encoding is not None:
+            data = data.decode(state.spec.encoding)  # type: ignore[union-attr]
+        record = json.loads(data, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
+        if state.spec.encoding is not None:
+            return _error(item.lineno, f"{item.where}: not valid {state.spec.encoding} (invalid byte at offset "
+                                       f"{exc.start})")
         return _error(item.lineno, f"{item.where}: not UTF-8 (invalid byte at offset {exc.start})")
     except RecursionError:
         return _error(item.lineno, f"{item.where}: invalid JSON: nested too deeply")
@@ -279,7 +288,7 @@ def _process_file(item: Item, state: _State) -> Outcome:
 def _tag_file(item: Item, state: _State) -> Outcome:
     """A README (id = its relative path) or a seed-style prompt (its own id, as `heuristag tag` does)."""
     tagger = state.tagger
-    text = read_text_file(item.path or "")
+    text = read_text_file(item.path or "", state.spec.encoding)
     if looks_like_prompt(text):
         request = from_prompt(text, item.where)
     else:
@@ -537,12 +546,15 @@ class _Counting:
 
 
 def run_batch(source: JsonlSource | FolderSource, sink: BinaryIO, spec: TaggerSpec, tagger: Any, *,
-              workers: int = 1, progress: bool = False, start: str | None = None) -> BatchStats:
+              workers: int = 1, progress: bool = False, start: str | None = None,
+              row: Callable[[bytes], bytes] | None = None) -> BatchStats:
     """Tag every record of ``source`` and write one line each to ``sink``, in input order.
 
     Never raises KeyboardInterrupt: an interrupt ends the run with complete lines written and
-    ``interrupted`` set. ``tagger`` is the parent's (already validated) Tagger for ``spec``.
+    ``interrupted`` set. ``tagger`` is the parent's (already validated) Tagger for ``spec``. ``row``
+    turns a record's JSON line into what is written (default: the line and a newline; CSV: outputs.py).
     """
+    encode_row = row or (lambda line: line + b"\n")
     t0 = time.perf_counter()
     counted = _Counting(source)
     interrupts = _Interrupts()
@@ -562,7 +574,7 @@ def run_batch(source: JsonlSource | FolderSource, sink: BinaryIO, spec: TaggerSp
         for batch in batches:
             with interrupts.deferred():  # lines and counts stay in step whenever Ctrl-C comes
                 for outcome in batch:
-                    sink.write(outcome.line + b"\n")
+                    sink.write(encode_row(outcome.line))
                 sink.flush()
                 written += len(batch)
                 ok = sum(o.ok for o in batch)
@@ -628,7 +640,7 @@ def default_workers() -> int:
 
 
 def register(sub: Any) -> None:
-    from .commands import add_rule_options
+    from .commands import add_encoding_option, add_rule_options
 
     p = sub.add_parser("batch", help="tag a JSONL file (or a folder of READMEs/prompts): one JSON line per record")
     p.add_argument("input", metavar="INPUT",
@@ -638,7 +650,12 @@ def register(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes (default: the CPU count); the output is the same for any N")
     add_rule_options(p)
-    p.add_argument("--format", choices=FORMATS, default="objects", help="tags as vocabulary objects, ids or names")
+    add_encoding_option(p)
+    p.add_argument("--format", choices=FORMATS, default="objects",
+                   help="tags as vocabulary objects, ids or names (JSONL output; CSV has both names and ids)")
+    p.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None,
+                   help="jsonl, or csv (id, tags, tag_ids, error; UTF-8 with BOM, CRLF, for spreadsheets); "
+                        "default: csv when OUT ends in .csv, else jsonl")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
     p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES, metavar="N",
@@ -646,9 +663,10 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def spec_from_args(args: argparse.Namespace) -> TaggerSpec:
+def spec_from_args(args: argparse.Namespace, output_format: str = "jsonl") -> TaggerSpec:
+    fmt = "objects" if output_format == "csv" else getattr(args, "format", "objects")  # CSV needs names and ids
     return TaggerSpec(rules_dirs=tuple(args.rules), builtin_rules=not args.no_builtin_rules,
-                      tags=args.tags, fmt=getattr(args, "format", "objects"))
+                      tags=args.tags, fmt=fmt, encoding=getattr(args, "encoding", None))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -657,11 +675,17 @@ def run(args: argparse.Namespace) -> int:
     workers = default_workers() if args.workers is None else args.workers
     source = open_source(args.input, args.max_line_bytes)
     try:
-        spec = spec_from_args(args)
+        if isinstance(source, JsonlSource) and (args.encoding or "").startswith(("utf-16", "utf-32")):
+            raise HeuristagError("--encoding", f"a JSONL input is split at newline bytes, so {args.encoding} "
+                                               "cannot be read line by line: convert it to UTF-8")
+        output_format = output_format_for(args.output, args.output_format)
+        spec = spec_from_args(args, output_format)
         tagger = build_tagger(spec)
         with _open_sink(args.output, args.input) as sink:
+            sink.write(header(output_format))
             progress = sys.stderr.isatty() if args.progress is None else args.progress
-            stats = run_batch(source, sink, spec, tagger, workers=workers, progress=progress)
+            stats = run_batch(source, sink, spec, tagger, workers=workers, progress=progress,
+                              row=row_writer(output_format))
     finally:
         source.close()
     print(summary(stats), file=sys.stderr)

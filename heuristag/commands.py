@@ -21,6 +21,24 @@ def add_rule_options(p: argparse.ArgumentParser) -> None:
                                                    "or one name per line (default: the built-in 90 tags)")
 
 
+def encoding_name(value: str) -> str:
+    """argparse type for --encoding: an unknown codec is a usage error before any file is read."""
+    from .errors import HeuristagError
+    from .textio import check_encoding
+
+    try:
+        return check_encoding(value, "--encoding")
+    except HeuristagError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def add_encoding_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoding", type=encoding_name, default=None, metavar="NAME",
+                   help="read input files (and --tags) in this encoding, e.g. latin-1, gbk, shift_jis "
+                        "(default: UTF-8 or UTF-16 with a BOM, else a legacy CJK/Windows-1252 encoding only "
+                        "when detection is sure)")
+
+
 def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a README or a seed-style prompt ('-' for stdin)")
     p.add_argument("--description", default="", help="the repository's one-line description")
@@ -30,6 +48,7 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
                                                                "or the prompt's N)")
     p.add_argument("--prompt", choices=("auto", "yes", "no"), default="auto",
                    help="treat the input as a seed-style prompt (default: detect)")
+    add_encoding_option(p)
 
 
 def register(sub: Any) -> None:
@@ -52,7 +71,8 @@ def make_tagger(args: argparse.Namespace):
     from .tagger import Tagger
     from .vocabulary import load_vocabulary_file
 
-    vocabulary = load_vocabulary_file(args.tags) if getattr(args, "tags", None) else None
+    encoding = getattr(args, "encoding", None)
+    vocabulary = load_vocabulary_file(args.tags, encoding) if getattr(args, "tags", None) else None
     return Tagger(rules_dirs=args.rules, builtin_rules=not args.no_builtin_rules, vocabulary=vocabulary)
 
 
@@ -68,7 +88,7 @@ def parse_id(raw: str | None, fallback: str) -> Any:
 
 
 def build_request(args: argparse.Namespace, tagger: Any) -> Request:
-    text = read_text_file(args.file)
+    text = read_text_file(args.file, args.encoding)
     where = "<stdin>" if args.file == "-" else args.file
     is_prompt = args.prompt == "yes" or (args.prompt == "auto" and looks_like_prompt(text))
     if is_prompt:

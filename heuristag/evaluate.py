@@ -151,7 +151,7 @@ class BenchRecord:
         return str(self.id)
 
 
-def load_bench(path: str | Path) -> list[BenchRecord]:
+def load_bench(path: str | Path, encoding: str | None = None) -> list[BenchRecord]:
     """Read a JSONL bench. A line that is not a JSON object with a gold list stops the run (exit 2):
     there is nothing to score it against. Ids must be unique, as score.py keys documents by id."""
     from .textio import read_text_file
@@ -159,7 +159,7 @@ def load_bench(path: str | Path) -> list[BenchRecord]:
     where = str(path)
     records: list[BenchRecord] = []
     seen: dict[str, int] = {}
-    for n, line in enumerate(read_text_file(path).splitlines(), start=1):
+    for n, line in enumerate(read_text_file(path, encoding).splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -588,11 +588,12 @@ def _html_evidence(o: Outcome) -> str:
 # ---------------------------------------------------------------- the command
 
 def register(sub: Any) -> None:
-    from .commands import add_rule_options
+    from .commands import add_encoding_option, add_rule_options
 
     p = sub.add_parser("eval", help="tag a gold JSONL bench and score it (same numbers as the bench's score.py)")
     p.add_argument("bench", help="JSONL records {id, description, readme, gold, gold_also}")
     add_rule_options(p)
+    add_encoding_option(p)
     p.add_argument("--json", action="store_true", help="print the metrics (and per-tag table) as JSON")
     p.add_argument("--min-f1", type=_fraction, default=None, metavar="X",
                    help="exit 1 when F1 is below X (with --compare: the compared rules' F1)")
@@ -618,7 +619,7 @@ def _fraction(text: str) -> float:
 def run_eval(args: argparse.Namespace) -> int:
     from .commands import make_tagger
 
-    records = load_bench(args.bench)
+    records = load_bench(args.bench, args.encoding)
     tagger = make_tagger(args)
     before = run_bench(tagger, records, args.bench)
     mb = metrics_of(before)

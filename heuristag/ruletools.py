@@ -55,6 +55,7 @@ class _CheckState:
     """What one check run has seen across files: keyword terms by tag, to spot cross-tag duplicates."""
 
     vocabulary: Vocabulary
+    header_root: Path | None = None   # files under it (the built-in pack) must carry the schema line
     keywords: dict[str, tuple[str, str, int]] = field(default_factory=dict)   # term -> (tag, path, line)
     findings: list[Finding] = field(default_factory=list)
 
@@ -69,9 +70,9 @@ def from_error(exc: HeuristagError, path: str, level: str = "error") -> Finding:
 
 def check_paths(paths: Sequence[str | Path], vocabulary: Vocabulary) -> list[Finding]:
     """Check every rule file of the given folders (or files), in load order."""
-    from .rules import rule_files
+    from .rules import builtin_dir, rule_files
 
-    state = _CheckState(vocabulary)
+    state = _CheckState(vocabulary, header_root=builtin_dir().resolve())
     seen: set[Path] = set()
     for p in paths:
         for f in rule_files(Path(p)):
@@ -96,7 +97,7 @@ def check_file(path: Path, state: _CheckState) -> None:
     except OSError as exc:
         add(Finding(where, 1, "error", f"cannot read: {exc.strerror or exc}"))
         return
-    if not text.startswith(SCHEMA_LINE):
+    if not text.startswith(SCHEMA_LINE) and _needs_header(path, state):
         add(Finding(where, 1, "warning", f"first line should be '{SCHEMA_LINE}...' so editors complete the keys"))
     try:
         data, lines = load_yaml(text, where)
@@ -118,16 +119,46 @@ def check_file(path: Path, state: _CheckState) -> None:
         add(Finding(where, 1, "error", "neither a tag file (no 'tag' key) nor a signals file"))
 
 
+def _needs_header(path: Path, state: _CheckState) -> bool:
+    """Only the built-in pack must name its schema; a user's file is free to leave the line out."""
+    root = state.header_root
+    return root is not None and path.resolve().is_relative_to(root)
+
+
 def _line(lines: dict, path: tuple) -> int:
     from .yamlload import line_of
 
     return line_of(lines, path) or 1
 
 
-def _check_vocab_tag(name: Any, where: str, line: int, state: _CheckState, what: str) -> None:
+def _check_vocab_tag(name: Any, where: str, line: int, state: _CheckState, what: str,
+                     effect: str = "its rules can never be output") -> None:
     if isinstance(name, str) and state.vocabulary.get(name) is None:
-        state.findings.append(Finding(where, line, "error", f"{what} {name!r} is not in the vocabulary: "
-                                                            "its rules can never be output"))
+        state.findings.append(Finding(where, line, "error", f"{what} {name!r} is not in the vocabulary"
+                                                            f"{did_you_mean(name, state.vocabulary)}: {effect}"))
+
+
+def did_you_mean(name: str, vocabulary: Vocabulary) -> str:
+    """`` (did you mean 'linter'?)`` for the closest vocabulary names, or nothing when none is close."""
+    from rapidfuzz import fuzz, process, utils
+
+    names = sorted({t.name.strip() for t in vocabulary})
+    close = process.extract(name.strip(), names, scorer=fuzz.ratio, processor=utils.default_process,
+                            score_cutoff=70, limit=2)
+    ranked = sorted(close, key=lambda m: (-m[1], m[0]))
+    return f" (did you mean {' or '.join(repr(m[0]) for m in ranked)}?)" if ranked else ""
+
+
+def _check_relations(data: dict, where: str, lines: dict, state: _CheckState) -> None:
+    """Every tag named by ``implied_by``/``suppressed_by`` must exist, or the relation silently never acts."""
+    for key in ("implied_by", "suppressed_by"):
+        value = data.get(key)
+        if not isinstance(value, dict):
+            continue
+        for other in value:
+            line = _line(lines, (key, other))
+            _check_vocab_tag(other, where, line, state, f"{key} tag",
+                             effect="this relation never takes effect")
 
 
 def _check_tag_file(path: Path, data: dict, lines: dict, state: _CheckState) -> None:
@@ -146,6 +177,7 @@ def _check_tag_file(path: Path, data: dict, lines: dict, state: _CheckState) -> 
     if path.parent.name == "tags" and path.stem != name.strip():
         state.findings.append(Finding(where, 1, "warning", f"file name {path.name!r} does not match its tag "
                                                            f"{name.strip()!r} (expected {name.strip()}.yaml)"))
+    _check_relations(data, where, lines, state)
     key = tag_key(name)
     seen: _Seen = {}
     for section in ("keywords", "negative"):
@@ -468,7 +500,7 @@ def stats_json(n: int, stats: Sequence[RuleStat], broad: float) -> dict[str, Any
 # ---------------------------------------------------------------- the commands
 
 def register(sub: Any) -> None:
-    from .commands import add_rule_options
+    from .commands import add_encoding_option, add_rule_options
 
     p = sub.add_parser("rules", help="tools for rule authors: check rule files, measure rules on a bench")
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=type(p))
@@ -478,11 +510,13 @@ def register(sub: Any) -> None:
     c.add_argument("dirs", nargs="*", metavar="DIR", help="rule folders or files (default: the built-in pack)")
     c.add_argument("--tags", metavar="VOCAB", help="vocabulary to check tags and ids against (default: built-in)")
     c.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
+    add_encoding_option(c)
     c.set_defaults(func=run_check)
 
     s = rsub.add_parser("stats", help="coverage, empirical precision and decisions of every rule on a gold bench")
     s.add_argument("bench", help="JSONL records {id, description, readme, gold, gold_also}")
     add_rule_options(s)
+    add_encoding_option(s)
     s.add_argument("--json", action="store_true", help="machine-readable statistics")
     s.add_argument("--broad", type=float, default=BROAD_DEFAULT, metavar="SHARE",
                    help=f"flag rules firing on more than this share of documents (default {BROAD_DEFAULT})")
@@ -491,10 +525,10 @@ def register(sub: Any) -> None:
     s.set_defaults(func=run_stats)
 
 
-def _vocabulary(path: str | None) -> Vocabulary:
+def _vocabulary(path: str | None, encoding: str | None) -> Vocabulary:
     from .vocabulary import builtin_vocabulary, load_vocabulary_file
 
-    return load_vocabulary_file(path) if path else builtin_vocabulary()
+    return load_vocabulary_file(path, encoding) if path else builtin_vocabulary()
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -503,7 +537,7 @@ def run_check(args: argparse.Namespace) -> int:
     from .rules import builtin_dir
 
     dirs = args.dirs or [builtin_dir()]
-    findings = sorted(check_paths(dirs, _vocabulary(args.tags)), key=_finding_order)
+    findings = sorted(check_paths(dirs, _vocabulary(args.tags, args.encoding)), key=_finding_order)
     for f in findings:
         print(f)
     errors = sum(f.level == "error" for f in findings)
@@ -523,7 +557,7 @@ def run_stats(args: argparse.Namespace) -> int:
 
     if not 0.0 <= args.broad <= 1.0:
         raise HeuristagError("--broad", f"must be a share between 0 and 1, got {args.broad}")
-    records = load_bench(args.bench)
+    records = load_bench(args.bench, args.encoding)
     tagger = make_tagger(args)
     outcomes = run_bench(tagger, records, args.bench)
     stats = rule_stats(outcomes, known_rules(tagger), args.broad)

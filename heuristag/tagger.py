@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .document import Document, extract
+from .errors import require_positive
 from .matcher import Evidence, Matcher
 from .normalise import normalise
 from .request import DEFAULT_MAX_TAGS, Request, from_readme
 from .result import Result
 from .rules import RuleSet, TermGroup, load_rules
 from .scorer import Ranking, score
-from .vocabulary import Tag, Vocabulary, builtin_vocabulary, parse_vocabulary
+from .vocabulary import Tag, Vocabulary, builtin_vocabulary, load_vocabulary_file, parse_vocabulary
 
 #: Weight of a rule-less vocabulary tag's own name, and how close a fuzzy hit in a short field must be.
 NAME_WEIGHT = 2.0
@@ -38,16 +40,19 @@ class Tagger:
     """Holds a compiled rule set and a default vocabulary; ``tag`` is a pure function of its inputs."""
 
     def __init__(self, rules: RuleSet | None = None, *, rules_dirs: Sequence[str | Path] = (),
-                 builtin_rules: bool = True, vocabulary: Vocabulary | list | None = None) -> None:
+                 builtin_rules: bool = True, vocabulary: Vocabulary | list | str | os.PathLike | None = None) -> None:
         self.rules = rules if rules is not None else load_rules(rules_dirs, builtin=builtin_rules)
         self.vocabulary = self._vocab(vocabulary) if vocabulary is not None else builtin_vocabulary()
         self._matchers: dict[frozenset[str], Matcher] = {}
         self.matcher_for(self.vocabulary)  # compile now: rule errors surface at construction
 
     @staticmethod
-    def _vocab(v: Vocabulary | list | None) -> Vocabulary | None:
+    def _vocab(v: Vocabulary | list | str | os.PathLike | None) -> Vocabulary | None:
+        """A Vocabulary, a list as in a prompt, or the path of any vocabulary file the CLI reads."""
         if v is None or isinstance(v, Vocabulary):
             return v
+        if isinstance(v, (str, os.PathLike)):
+            return load_vocabulary_file(v)
         return parse_vocabulary(v, "vocabulary")
 
     def matcher_for(self, vocabulary: Vocabulary) -> Matcher:
@@ -83,9 +88,20 @@ class Tagger:
         tags = tuple(t for t in (vocabulary.get(k) for k in ranking.chosen) if t is not None)
         return Result(id=request.id, tags=tags, ranking=ranking, truncated=doc.truncated)
 
-    def tag(self, readme: str, description: str = "", *, vocabulary: Vocabulary | list | None = None,
-            id: Any = None, max_tags: int = DEFAULT_MAX_TAGS) -> Result:
-        """Tag one README: ``Tagger().tag(text, description="...", id="42").to_json()``."""
+    def tag(self, readme: str | bytes, description: str | bytes = "", *,
+            vocabulary: Vocabulary | list | str | os.PathLike | None = None,
+            id: Any = None, max_tags: int = DEFAULT_MAX_TAGS, encoding: str | None = None) -> Result:
+        """Tag one README: ``Tagger().tag(text, description="...", id="42").to_json()``.
+
+        ``readme`` and ``description`` may be bytes, decoded as a file is (UTF-8, BOM, legacy CJK
+        detection, or ``encoding`` when given); anything but text or bytes is a TypeError naming the
+        parameter.
+        """
+        readme = _text_argument("readme", readme, encoding)
+        description = _text_argument("description", description if description is not None else "", encoding)
+        if isinstance(max_tags, bool) or not isinstance(max_tags, int):
+            raise TypeError(f"max_tags must be an int, got {type(max_tags).__name__}")
+        require_positive("max_tags", max_tags)
         request = from_readme(readme, description=description, id=id,
                               vocabulary=self._vocab(vocabulary), max_tags=max_tags)
         return self.tag_request(request)
@@ -98,6 +114,17 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _scrub(text: str) -> str:
     return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def _text_argument(name: str, value: Any, encoding: str | None = None) -> str:
+    """Library callers pass str or bytes; bytes are decoded like a file, so a GBK README works the same."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        from .textio import decode_bytes
+
+        return decode_bytes(bytes(value), name, encoding)
+    raise TypeError(f"{name} must be str or bytes, got {type(value).__name__}")
 
 
 def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[Evidence]:

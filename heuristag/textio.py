@@ -20,13 +20,27 @@ _BOMS = (
 )
 
 
-def decode_bytes(data: bytes, where: str) -> str:
+def check_encoding(name: str, where: str = "encoding") -> str:
+    """The codec's canonical name; an unknown name, or a bytes-to-bytes codec (base64), is an error."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, TypeError, ValueError):
+        raise HeuristagError(where, f"unknown encoding {name!r}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise HeuristagError(where, f"{name!r} is not a text encoding")
+    return info.name
+
+
+def decode_bytes(data: bytes, where: str, encoding: str | None = None) -> str:
     """Decode README/prompt bytes: BOMs honoured, UTF-8 first, else a legacy encoding when sure.
 
     Legacy encodings (GBK, Big5, Shift-JIS, EUC, Windows-1252) are only accepted when one of them
     clearly fits (see ``detect_legacy``); a guess that turns Chinese into mojibake would silently
-    produce wrong tags, so anything ambiguous is a clear error instead.
+    produce wrong tags, so anything ambiguous is a clear error instead. ``encoding`` (the user's
+    ``--encoding``) skips detection for the Latin-1 or GBK file it refuses.
     """
+    if encoding is not None:
+        return _decode_as(data, where, encoding)
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -43,6 +57,15 @@ def decode_bytes(data: bytes, where: str) -> str:
     except UnicodeDecodeError as exc:
         text = _decode_legacy(data, where, exc.start)
     return _check_text(text, where)
+
+
+def _decode_as(data: bytes, where: str, encoding: str) -> str:
+    name = check_encoding(encoding)
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as exc:
+        raise HeuristagError(where, f"not valid {name} (invalid byte at offset {exc.start})") from None
+    return _check_text(text.removeprefix("\ufeff"), where)
 
 
 def _check_text(text: str, where: str) -> str:
@@ -174,7 +197,8 @@ def _decode_legacy(data: bytes, where: str, bad_at: int) -> str:
         fits = [e for e, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])) if s >= _MIN_SHARE - _MARGIN]
         maybe = f" (could be {' or '.join(fits)})" if fits else ""
         raise HeuristagError(where, f"not UTF-8 (invalid byte at offset {bad_at}) and its encoding cannot be "
-                                    f"detected reliably{maybe}; convert it to UTF-8 first (iconv -f ENCODING -t UTF-8)")
+                                    f"detected reliably{maybe}; name it with --encoding (encoding= in Python) or "
+                                    "convert it to UTF-8 first (iconv -f ENCODING -t UTF-8)")
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -182,7 +206,7 @@ def _decode_legacy(data: bytes, where: str, bad_at: int) -> str:
                                     f"but byte {exc.start} is not valid {encoding} either") from None
 
 
-def read_text_file(path: str | Path) -> str:
+def read_text_file(path: str | Path, encoding: str | None = None) -> str:
     """Read a text file or ``-`` (stdin); every failure is a one-line HeuristagError naming the path."""
     where = "<stdin>" if str(path) == "-" else str(path)
     if str(path) == "-":
@@ -206,4 +230,4 @@ def read_text_file(path: str | Path) -> str:
         raise HeuristagError(where, f"input is over the limit of {MAX_FILE_BYTES:,} bytes")
     if not data.strip():
         raise HeuristagError(where, "file is empty")
-    return decode_bytes(data, where)
+    return decode_bytes(data, where, encoding)

@@ -115,7 +115,7 @@ def parse_vocabulary(data: Any, where: str) -> Vocabulary:
     return Vocabulary(tuple(tags))
 
 
-def load_vocabulary_file(path: str | Path) -> Vocabulary:
+def load_vocabulary_file(path: str | Path, encoding: str | None = None) -> Vocabulary:
     """Read a vocabulary file: a JSON list, a YAML list, or one tag name per line.
 
     ``.json`` files are always JSON and ``.yaml``/``.yml`` always YAML, so a file that is not a list
@@ -125,7 +125,7 @@ def load_vocabulary_file(path: str | Path) -> Vocabulary:
     where = str(path)
     from .textio import read_text_file  # local import: textio imports nothing of ours, keep it light
 
-    text = read_text_file(path)
+    text = read_text_file(path, encoding)
     stripped = text.strip()
     if not stripped:
         raise HeuristagError(where, "vocabulary is empty")

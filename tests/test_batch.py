@@ -440,3 +440,67 @@ def test_a_dying_worker_stops_the_batch_instead_of_hanging(tmp_path, monkeypatch
         run_batch(source, sink, spec, build_tagger(spec), workers=2, start="fork")
     source.close()
     assert all(json.loads(line) for line in sink.getvalue().splitlines())
+
+
+# ---------------------------------------------------------------- CSV output
+
+def read_csv(path: Path) -> list[list[str]]:
+    import csv
+
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf"), "a BOM, so spreadsheets read UTF-8"
+    assert b"\n" not in data.replace(b"\r\n", b""), "CRLF line ends only"
+    return list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline="")))
+
+
+def test_csv_chosen_by_extension_one_row_per_record_errors_kept(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": 7, "description": "A fast embedded database, for the command line.", "readme": "x"}\n'
+                   "not json\n"
+                   '{"id": "=HYPERLINK(1)", "description": "A command line tool",'
+                   ' "readme": "# t\\n\\nsay \\"hi\\", ok"}\n'
+                   '{"id": "q", "readme": 5}\n', encoding="utf-8")
+    out = tmp_path / "out.CSV"
+    proc = batch(str(src), "-o", str(out))
+    assert proc.returncode == 1, proc.stderr          # error records, as with JSONL
+    rows = read_csv(out)
+    assert rows[0] == ["id", "tags", "tag_ids", "error"]
+    assert rows[1] == ["7", "cli;database", "2;1", ""]          # best first, as in JSONL
+    assert rows[2][0] == "2" and rows[2][1:3] == ["", ""] and rows[2][3].startswith("line 2: invalid JSON")
+    assert rows[3] == ["'=HYPERLINK(1)", "cli", "2", ""]   # a formula-looking id stays text in a spreadsheet
+    assert rows[4][0] == "q" and rows[4][3]
+    assert len(rows) == 5
+
+
+def test_csv_by_flag_is_the_same_for_any_worker_count_and_matches_jsonl(tmp_path):
+    src = FIX / "records.jsonl"
+    one = batch(str(src), "--output-format", "csv", "--workers", "1")
+    two = batch(str(src), "--output-format", "csv", "--workers", "2")
+    assert one.returncode == two.returncode and one.stdout == two.stdout
+    (tmp_path / "o.csv").write_bytes(one.stdout)
+    rows = read_csv(tmp_path / "o.csv")[1:]
+    jsonl = lines_of(batch(str(src), "--format", "objects").stdout)
+    assert len(rows) == len(jsonl)
+    for row, rec in zip(rows, jsonl, strict=True):
+        assert row[0] == (rec["id"] if isinstance(rec["id"], str) else json.dumps(rec["id"]))
+        assert row[1] == ";".join(t["name"] for t in rec.get("tags", []))
+        assert row[2] == ";".join(str(t["id"]) for t in rec.get("tags", []))
+        assert bool(row[3]) == ("error" in rec)
+
+
+def test_output_format_flag_overrides_extension_and_rejects_unknown(tmp_path):
+    src = FIX / "records.jsonl"
+    out = tmp_path / "out.csv"
+    assert batch(str(src), "-o", str(out), "--output-format", "jsonl").returncode in (0, 1)
+    assert out.read_bytes().startswith(b"{")
+    bad = batch(str(src), "--output-format", "xlsx")
+    assert bad.returncode == 2 and b"--output-format" in bad.stderr and b"Traceback" not in bad.stderr
+
+
+def test_csv_row_unit():
+    from heuristag.outputs import csv_row, output_format_for
+
+    assert csv_row(b'{"id":"a,b","tags":[{"id":1,"name":"x y"},{"name":"z"}]}') == b'"a,b",x y;z,1,\r\n'
+    assert csv_row(b'{"id":-3,"tags":["ai","api"]}') == b"-3,ai;api,,\r\n"     # a number is not a formula
+    assert csv_row(b'{"id":1,"error":"@bad"}') == b"1,,,'@bad\r\n"
+    assert output_format_for("a.csv", None) == "csv" and output_format_for("-", None) == "jsonl"
