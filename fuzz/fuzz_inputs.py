@@ -44,6 +44,7 @@ with atheris.instrument_imports(include=["heuristag"]):
     import heuristag.scorer
     import heuristag.yamlload  # noqa: F401 - imported for instrumentation
     from heuristag.errors import HeuristagError
+    from heuristag.outputs import CSV_COLUMNS, csv_row
     from heuristag.request import DEFAULT_MAX_TAGS, Request, from_prompt, from_readme, looks_like_prompt
     from heuristag.result import FORMATS, Result
     from heuristag.rules import add_layer, load_rules, rule_files
@@ -262,6 +263,18 @@ def fuzz_jsonl(data: bytes) -> None:
                 raise Finding(f"error record {raw!r}")
         elif len(record["tags"]) > DEFAULT_MAX_TAGS:
             raise Finding(f"more than {DEFAULT_MAX_TAGS} tags: {raw!r}")
+        _check_csv_row(raw)
+
+
+def _check_csv_row(raw: bytes) -> None:
+    """The CSV writer turns every record line into exactly one row of the four columns."""
+    import csv
+    import io
+
+    row = csv_row(raw)
+    cells = list(csv.reader(io.StringIO(row.decode("utf-8"), newline="")))
+    if len(cells) != 1 or len(cells[0]) != len(CSV_COLUMNS) or not row.endswith(b"\r\n"):
+        raise Finding(f"CSV row {row!r} for {raw!r}")
 
 
 class _Sink:

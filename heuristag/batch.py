@@ -640,9 +640,12 @@ def default_workers() -> int:
 
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options
+    from .commands import add_encoding_option, add_rule_options, examples
 
-    p = sub.add_parser("batch", help="tag a JSONL file (or a folder of READMEs/prompts): one JSON line per record")
+    p = sub.add_parser("batch", help="tag a JSONL file (or a folder of READMEs/prompts): one JSON line per record",
+                       **examples("heuristag batch repos.jsonl -o tagged.jsonl --workers 2",
+                                  "heuristag batch docs/readmes/ -o tagged.csv          # a folder; CSV by extension",
+                                  "zcat huge.jsonl.gz | heuristag batch - --format names > tagged.jsonl"))
     p.add_argument("input", metavar="INPUT",
                    help="JSONL of {id, description, readme, vocabulary?, prompt?} records ('-' for stdin), "
                         "or a folder of README/prompt files")

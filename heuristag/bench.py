@@ -56,9 +56,12 @@ class ChildRun:
 
 
 def register(sub: Any) -> None:
-    from .commands import add_rule_options
+    from .commands import add_rule_options, examples
 
-    p = sub.add_parser("bench", help="throughput, latency, stage split, cold start and memory on a JSONL bench")
+    p = sub.add_parser("bench", help="throughput, latency, stage split, cold start and memory on a JSONL bench",
+                       **examples("heuristag bench ../shared/bench/dev.jsonl",
+                                  "heuristag bench dev.jsonl --workers 2 --synthetic-mb 1024   # peak RSS on 1 GB",
+                                  "heuristag bench dev.jsonl --limit 50 --repeat 1 --rules my_rules"))
     p.add_argument("bench_file", metavar="BENCH.jsonl", help="JSONL records as `heuristag batch` reads them")
     p.add_argument("--workers", type=int, default=None, metavar="N", help="workers for the parallel run "
                                                                           "(default: the CPU count)")

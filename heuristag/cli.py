@@ -25,7 +25,10 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The full parser, or (``command`` given) one with just the module that owns that command."""
-    parser = _Parser(prog="heuristag", description=__doc__)
+    parser = _Parser(prog="heuristag", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                     epilog="examples:\n  heuristag tag examples/prompt.txt\n"
+                            "  heuristag batch repos.jsonl -o tagged.csv --workers 2\n"
+                            "  heuristag COMMAND --help        # each command's options and examples")
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

@@ -13,6 +13,12 @@ from .result import FORMATS
 from .textio import read_text_file
 
 
+def examples(*lines: str) -> dict[str, Any]:
+    """``add_parser`` keywords that end a command's --help with worked examples, kept as written."""
+    return {"epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
 def add_rule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="DIR",
                    help="a folder (or file) of YAML rules layered over the built-in ones; repeatable")
@@ -43,7 +49,8 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a README or a seed-style prompt ('-' for stdin)")
     p.add_argument("--description", default="", help="the repository's one-line description")
     p.add_argument("--id", dest="ident", default=None,
-                   help="the id to echo (a number stays a number; default: the file name)")
+                   help="the id to echo (a number stays a number); default: a prompt's own id, else the file "
+                        "name as given ('-' for stdin)")
     p.add_argument("--max-tags", type=int, default=None, help=f"at most N tags (default {DEFAULT_MAX_TAGS}, "
                                                                "or the prompt's N)")
     p.add_argument("--prompt", choices=("auto", "yes", "no"), default="auto",
@@ -52,14 +59,20 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("tag", help="tag one README or prompt and print the expected JSON")
+    p = sub.add_parser("tag", help="tag one README or prompt and print the expected JSON", **examples(
+        "heuristag tag examples/prompt.txt                   # a seed-style prompt: id, N, vocabulary inside",
+        "heuristag tag README.md --description 'Fast JSON parser' --id 42 --format names",
+        "curl -s https://.../README.md | heuristag tag - --tags my_tags.json --max-tags 5"))
     add_input_options(p)
     add_rule_options(p)
     p.add_argument("--format", choices=FORMATS, default="objects", help="tags as vocabulary objects, ids or names")
     p.add_argument("--explain", action="store_true", help="also print the evidence (to stderr)")
     p.set_defaults(func=run_tag)
 
-    e = sub.add_parser("explain", help="show every chosen tag and the best runners-up with their evidence")
+    e = sub.add_parser("explain", help="show every chosen tag and the best runners-up with their evidence", **examples(
+        "heuristag explain examples/README.md                # chosen tags, runners-up, the evidence of each",
+        "heuristag explain README.md --runners-up 10 --json  # a \"reason\" per tag: chosen, or why not",
+        "heuristag explain README.md --rules my_rules        # what a rule change does to one document"))
     add_input_options(e)
     add_rule_options(e)
     e.add_argument("--json", action="store_true", help="machine-readable evidence")

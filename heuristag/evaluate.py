@@ -588,9 +588,12 @@ def _html_evidence(o: Outcome) -> str:
 # ---------------------------------------------------------------- the command
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options
+    from .commands import add_encoding_option, add_rule_options, examples
 
-    p = sub.add_parser("eval", help="tag a gold JSONL bench and score it (same numbers as the bench's score.py)")
+    p = sub.add_parser("eval", help="tag a gold JSONL bench and score it (same numbers as the bench's score.py)",
+                       **examples("heuristag eval ../shared/bench/dev.jsonl --worst 10",
+                                  "heuristag eval dev.jsonl --compare my_rules --html report.html",
+                                  "heuristag eval dev.jsonl --min-f1 0.65 --json > metrics.json   # a CI gate"))
     p.add_argument("bench", help="JSONL records {id, description, readme, gold, gold_also}")
     add_rule_options(p)
     add_encoding_option(p)

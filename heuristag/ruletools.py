@@ -500,20 +500,29 @@ def stats_json(n: int, stats: Sequence[RuleStat], broad: float) -> dict[str, Any
 # ---------------------------------------------------------------- the commands
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options
+    from .commands import add_encoding_option, add_rule_options, examples
 
-    p = sub.add_parser("rules", help="tools for rule authors: check rule files, measure rules on a bench")
+    p = sub.add_parser("rules", help="tools for rule authors: check rule files, measure rules on a bench",
+                       **examples("heuristag rules check my_rules --strict",
+                                  "heuristag rules stats ../shared/bench/dev.jsonl --rules my_rules",
+                                  "heuristag rules schema > schema.json"))
     rsub = p.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=type(p))
     rsub.required = True
 
-    c = rsub.add_parser("check", help="validate rule files: schema, vocabulary, terms, patterns")
+    c = rsub.add_parser("check", help="validate rule files: schema, vocabulary, terms, patterns", **examples(
+        "heuristag rules check                              # the built-in pack",
+        "heuristag rules check my_rules --tags my_tags.json --strict",
+        "heuristag rules check my_rules/tags/cli.yaml       # one file"))
     c.add_argument("dirs", nargs="*", metavar="DIR", help="rule folders or files (default: the built-in pack)")
     c.add_argument("--tags", metavar="VOCAB", help="vocabulary to check tags and ids against (default: built-in)")
     c.add_argument("--strict", action="store_true", help="exit 1 when there are warnings")
     add_encoding_option(c)
     c.set_defaults(func=run_check)
 
-    s = rsub.add_parser("stats", help="coverage, empirical precision and decisions of every rule on a gold bench")
+    s = rsub.add_parser("stats", help="coverage, empirical precision and decisions of every rule on a gold bench",
+                        **examples("heuristag rules stats ../shared/bench/dev.jsonl",
+                                   "heuristag rules stats dev.jsonl --rules my_rules --broad 0.2 --terms 10",
+                                   "heuristag rules stats dev.jsonl --json > stats.json"))
     s.add_argument("bench", help="JSONL records {id, description, readme, gold, gold_also}")
     add_rule_options(s)
     add_encoding_option(s)
@@ -523,6 +532,23 @@ def register(sub: Any) -> None:
     s.add_argument("--terms", type=int, default=TERMS_DEFAULT, metavar="N",
                    help=f"terms shown per rule in the text output (default {TERMS_DEFAULT})")
     s.set_defaults(func=run_stats)
+
+    m = rsub.add_parser("schema", help="print the JSON Schema of rule files, for an editor's YAML completion",
+                        **examples("heuristag rules schema > my_rules/schema.json   # then start a rule file with:",
+                                   "# yaml-language-server: $schema=../schema.json",
+                                   "heuristag rules check my_rules --strict          # the same schema, checked"))
+    m.set_defaults(func=run_schema)
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    """The schema the loader validates against, byte for byte: what ships is what is checked."""
+    import sys
+
+    from .rules import builtin_dir
+
+    sys.stdout.buffer.write((builtin_dir() / "schema.json").read_bytes())
+    sys.stdout.buffer.flush()
+    return 0
 
 
 def _vocabulary(path: str | None, encoding: str | None) -> Vocabulary:

@@ -110,3 +110,64 @@ def test_explain_json_carries_the_scorers_reason_per_tag(tmp_path, capsys):
     tags = _json.loads(capsys.readouterr().out)["tags"]
     assert tags and all(t["reason"] in REASONS for t in tags)
     assert all((t["reason"] in ("chosen", "chosen by fallback")) == t["chosen"] for t in tags)
+
+
+def _commands(parser, prefix=()):
+    """Every (sub-)command path of the CLI, found from the parser so a new command is covered too."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _commands(sub, (*prefix, name))
+
+
+def test_every_command_help_ends_with_two_or_three_examples():
+    from heuristag.cli import build_parser
+
+    commands = list(_commands(build_parser()))
+    assert {("tag",), ("batch",), ("rules", "check"), ("rules", "schema")} <= set(commands)
+    for command in [(), *commands]:
+        proc = run_cli(*command, "--help")
+        assert proc.returncode == 0, command
+        text = proc.stdout.decode()
+        assert "examples:\n" in text, command
+        lines = text.split("examples:\n", 1)[1].rstrip("\n").splitlines()
+        assert 2 <= len(lines) <= 3 and all(ln.startswith("  ") for ln in lines), (command, lines)
+        assert sum("heuristag" in ln for ln in lines) >= 2, (command, lines)
+
+
+def test_id_help_says_what_the_default_is():
+    text = " ".join(run_cli("tag", "--help").stdout.decode().split())
+    assert "default: a prompt's own id, else the file name" in text
+
+
+def test_bundled_examples_work_without_shared(tmp_path):
+    from .conftest import ROOT
+
+    proc = run_cli("tag", str(ROOT / "examples" / "prompt.txt"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["id"] == "q-7"
+    proc = run_cli("tag", "examples/README.md", "--format", "names", cwd=ROOT)
+    answer = json.loads(proc.stdout)
+    assert answer["id"] == "examples/README.md" and answer["tags"]
+
+
+def test_rules_schema_prints_the_schema_the_loader_uses(tmp_path):
+    from heuristag.rules import builtin_dir
+
+    proc = run_cli("rules", "schema")
+    assert proc.returncode == 0
+    assert proc.stdout == (builtin_dir() / "schema.json").read_bytes()
+    schema = json.loads(proc.stdout)
+    assert schema["title"] == "heuristag rule file"
+
+
+def test_readme_quick_start_says_where_to_run_it():
+    from .conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "root of the clone" in quick and "../shared/seed/" in quick and "examples/prompt.txt" in quick
+    assert ".ci/run" in quick and "chromium" in quick
