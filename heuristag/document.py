@@ -46,6 +46,11 @@ MAX_LINK_BRACKETS = 20_000
 _BRACKET = re.compile(r"\\.|[\[\]]")
 _INERT_BRACKET = "\uff3b"  # FULLWIDTH LEFT SQUARE BRACKET: NFKC gives back '['
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+#: ``[text](url)`` left as is in text no Markdown parser saw (a catalogue's one-line description).
+_MD_LINK = re.compile(r"\[([^\[\]\n]{0,300})\]\(\s*<?([^()\s<>]{1,2000})>?(?:\s+\"[^\"\n]{0,300}\")?\s*\)")
+#: A bare URL in prose: a scheme or ``www.``, up to white space, a bracket or CJK punctuation.
+_BARE_URL = re.compile(r"(?<![\w@])(?:[a-zA-Z][a-zA-Z0-9+.-]{1,15}://|www\.)[^\s<>\"'()\[\]{}\u3000-\u303f\uff01-\uff0f]+")
+_URL_TAIL = ".,;:!?*_~"
 _STRAY_LT = re.compile(r"<(?![^<>]*>)")
 
 
@@ -299,6 +304,29 @@ def url_words(url: str) -> str:
     return f"{parts.netloc.lower()} {words}".strip()
 
 
+def split_urls(text: str) -> tuple[str, list[str]]:
+    """Prose without its URLs, and the URLs: an address is where a thing lives, not what it is about.
+
+    ``[在线演示](http://example.com/http/)`` keeps its text; the URL (like a bare one) goes to the links
+    field, so its words ("http", "demo") never count as the description or body saying them.
+    """
+    if "://" not in text and "www." not in text:
+        return text, []
+    urls: list[str] = []
+
+    def link(m: re.Match) -> str:
+        urls.append(m.group(2))
+        return m.group(1)
+
+    def bare(m: re.Match) -> str:
+        url = m.group(0).rstrip(_URL_TAIL)
+        urls.append(url)
+        return " " + m.group(0)[len(url):]
+
+    text = _BARE_URL.sub(bare, _MD_LINK.sub(link, text))
+    return text, urls
+
+
 def _is_boilerplate(heading: str, boilerplate: tuple[str, ...]) -> bool:
     h = " ".join(re.sub(r"[^\w\s]", " ", heading.casefold()).split())
     return bool(h) and any(h == b or h.startswith(b + " ") or (not b.isascii() and b in h) for b in boilerplate)
@@ -426,13 +454,21 @@ def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _
             list_depth = max(0, list_depth - 1)
         elif t == "table_open":
             c.counts["tables"] += 1
+    return finish(c, description, truncated)
+
+
+def finish(c: _Collector, description: str, truncated: bool) -> Document:
+    """The Document from what a parser collected: shared by every parser, so they agree on the rest."""
     if not c.title and c.headings:
         c.title = c.headings[0]
-    body = "\n".join(c.body)
+    body, body_urls = split_urls("\n".join(c.body))
     c.counts["body_chars"] = len(body)
+    description, description_urls = split_urls(" ".join(description.split()))
+    found = (u if "://" in u else f"http://{u}" for u in description_urls + body_urls)
+    links = [*c.links, *(w for w in map(url_words, found) if w)]
     return Document(
         title=c.title, description=" ".join(description.split()) or c.lead, headings=tuple(c.headings),
-        badges=tuple(c.badges), links=tuple(c.links), code=tuple(c.code), body=body,
+        badges=tuple(c.badges), links=tuple(links), code=tuple(c.code), body=body,
         features=MappingProxyType(dict(c.counts)), truncated=truncated,
     )
 

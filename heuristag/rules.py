@@ -36,6 +36,7 @@ DEFAULT_SCORING = MappingProxyType({
     "body_cap": 8.0,         # saturation of each field's summed weight (before the field weight)
     "field_cap": 8.0,
     "fallback": 0.4,         # when no tag reaches its threshold, the best one may still answer at this share of it
+    "fallback_alone": 0.5,   # ... or at this share when its evidence is one rule in one place
 })
 
 
@@ -49,6 +50,7 @@ class TermGroup:
     weight: float
     fields: frozenset[str] = ALL_FIELDS
     source: str = ""
+    needs_support: bool = False   # a generic word: counts only beside other evidence (scorer.supported)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class RuleSet:
     scoring: Mapping[str, float] = field(default_factory=lambda: DEFAULT_SCORING)
     boilerplate_headings: tuple[str, ...] = _BOILERPLATE_DEFAULT
     sources: tuple[str, ...] = ()
+    needs_support: frozenset[str] = frozenset()   # names of the groups marked needs_support
 
     def all_groups(self) -> Iterable[TermGroup]:
         for key in sorted(self.tags):
@@ -206,7 +209,7 @@ def _groups(tag: str, entries: list[dict[str, Any]], kind: str, source: str, sig
         label = e.get("name") or f"{kind}{i + 1}"
         out.append(TermGroup(tag=tag, name=f"{tag}/{'-' if sign < 0 else ''}{label}",
                              terms=tuple(str(t) for t in e["terms"]), weight=sign * float(e["weight"]),
-                             fields=_fields(e), source=source))
+                             fields=_fields(e), source=source, needs_support=bool(e.get("needs_support"))))
     return tuple(out)
 
 
@@ -369,7 +372,8 @@ def _layer(rs: RuleSet, parsed: Iterable[tuple[Path, dict[str, Any]]]) -> RuleSe
             rs = _apply_signals(rs, data, source)
         elif data:
             raise HeuristagError(f"{source}:1", "neither a tag file (no 'tag' key) nor a signals file")
-    return replace(rs, tags=MappingProxyType(dict(sorted(tags.items()))), sources=tuple(sources))
+    rs = replace(rs, tags=MappingProxyType(dict(sorted(tags.items()))), sources=tuple(sources))
+    return replace(rs, needs_support=frozenset(g.name for g in rs.all_groups() if g.needs_support))
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from .matcher import Evidence
-from .rules import RuleSet
+from .rules import DEFAULT_SCORING, RuleSet
 
 #: Why a tag was or was not chosen (``TagScore.reason``; ``explain`` prints it).
 CHOSEN = "chosen"
@@ -80,6 +80,7 @@ class Knobs:
     field_cap: float
     relative_cut: float
     fallback: float
+    fallback_alone: float
     threshold: float
     weights: Mapping[str, float]
 
@@ -89,7 +90,9 @@ class Knobs:
         fw = {**rules.field_weights, **params.field_weights} if params.field_weights else rules.field_weights
         return cls(field_weights=fw, repeat_bonus=float(sc["repeat_bonus"]), body_cap=float(sc["body_cap"]),
                    field_cap=float(sc["field_cap"]), relative_cut=float(sc["relative_cut"]),
-                   fallback=float(sc.get("fallback", 0.0)), threshold=float(sc["threshold"]),
+                   fallback=float(sc.get("fallback", 0.0)),
+                   fallback_alone=float(sc.get("fallback_alone", DEFAULT_SCORING["fallback_alone"])),
+                   threshold=float(sc["threshold"]),
                    weights=params.weights)
 
 
@@ -115,6 +118,37 @@ def collect(evidence: Iterable[Evidence], allowed: frozenset[str] | None) -> tup
             slot[0] = max(slot[0], ev.weight) if ev.weight > 0 else min(slot[0], ev.weight)
             slot[1] += 1
     return hits, by_tag
+
+
+def supported(hits: Hits, needs_support: frozenset[str]) -> Hits:
+    """Drop what generic words alone say: a rule marked ``needs_support`` counts for a tag only when
+    another of the tag's rules also speaks for it, or the rule itself fires in two fields (``wiki`` in a
+    title is not yet a web app; ``wiki`` in the title and the description, or with "self-hosted", is)."""
+    if not needs_support:
+        return hits
+    out = hits
+    for tag, fields in hits.items():
+        generic = {r for f in fields.values() for r, (w, _c) in f.items() if w > 0 and r in needs_support}
+        if not generic:
+            continue
+        other = any(w > 0 and r not in needs_support for f in fields.values() for r, (w, _c) in f.items())
+        if other or len(_places({f for f, rs in fields.items() if any(r in generic for r in rs)})) >= 2:
+            continue
+        if out is hits:
+            out = dict(hits)
+        out[tag] = {fname: {r: v for r, v in f.items() if r not in generic} for fname, f in fields.items()}
+    return out
+
+
+def _places(fields: Iterable[str]) -> set[str]:
+    """Fields as independent places: the title is also the first heading, so the two count once."""
+    return {"title" if f == "headings" else f for f in fields}
+
+
+def solid(fields: Mapping[str, Mapping[str, list[float]]]) -> bool:
+    """Evidence that is more than one word: two of the tag's rules, or one rule in two places."""
+    positive = [(f, r) for f, rs in fields.items() for r, (w, _c) in rs.items() if w > 0]
+    return len({r for _f, r in positive}) >= 2 or len(_places(f for f, _r in positive)) >= 2
 
 
 def field_points(fname: str, rules_hit: Mapping[str, list[float]], knobs: Knobs,
@@ -227,9 +261,12 @@ def totals(base: Base, rules: RuleSet, params: Params) -> dict[str, float]:
     return out
 
 
-def select(ordered: list[tuple[str, float, float]], knobs: Knobs, max_tags: int,
-           positive: Mapping[str, bool]) -> tuple[tuple[str, ...], dict[str, str]]:
-    """(tag, score, threshold) best first -> the chosen tags and every tag's reason."""
+def select(ordered: list[tuple[str, float, float]], knobs: Knobs, max_tags: int, positive: Mapping[str, bool],
+           solid: Mapping[str, bool] | None = None) -> tuple[tuple[str, ...], dict[str, str]]:
+    """(tag, score, threshold) best first -> the chosen tags and every tag's reason.
+
+    ``solid`` tells which tags have more than one word of evidence (see ``solid``); without it every
+    tag counts as solid."""
     chosen: list[str] = []
     reasons: dict[str, str] = {}
     best = ordered[0][1] if ordered else 0.0
@@ -248,10 +285,14 @@ def select(ordered: list[tuple[str, float, float]], knobs: Knobs, max_tags: int,
             reasons[tag] = CHOSEN
     if not chosen and ordered and max_tags > 0:
         # an empty answer is the worst answer: the best tag may still speak at a share of its threshold
-        tag, s, threshold = ordered[0]
-        if s > 0 and knobs.fallback > 0 and s >= knobs.fallback * threshold:
-            chosen.append(tag)
-            reasons[tag] = FALLBACK
+        # ... but one word alone ("wiki", "queue") must come closer to the threshold than real evidence
+        for tag, s, threshold in ordered:
+            alone = solid is not None and not solid.get(tag, False)
+            share = max(knobs.fallback, knobs.fallback_alone) if alone else knobs.fallback
+            if s > 0 and knobs.fallback > 0 and s >= share * threshold:
+                chosen.append(tag)
+                reasons[tag] = FALLBACK
+                break
     return tuple(chosen), reasons
 
 
@@ -260,12 +301,14 @@ def rank_hits(hits: Hits, rules: RuleSet, allowed: frozenset[str] | None, max_ta
               extra_thresholds: Mapping[str, float] | None = None) -> tuple[Base, dict[str, float], list, tuple, dict]:
     """Grouped evidence -> (base, totals, ordered, chosen, reasons): the scorer without its dataclasses."""
     knobs = knobs or Knobs.of(rules, params)
+    hits = supported(hits, rules.needs_support)
     base: Base = {tag: tag_points(hits[tag], knobs) for tag in sorted(hits)}
     base = relations(base, rules, allowed)
     final = totals(base, rules, params)
     ordered = sorted(((tag, final[tag], (extra_thresholds or {}).get(tag, threshold_of(tag, rules, params, knobs)))
                       for tag in final), key=lambda x: (-x[1], x[0]))
-    chosen, reasons = select(ordered, knobs, max_tags, {t: b[2] for t, b in base.items()})
+    chosen, reasons = select(ordered, knobs, max_tags, {t: b[2] for t, b in base.items()},
+                             {t: solid(hits[t]) for t in hits})
     return base, final, ordered, chosen, reasons
 
 

@@ -48,11 +48,45 @@ def test_fallback_answers_with_the_best_tag_rather_than_nothing():
     from dataclasses import replace
     from types import MappingProxyType
 
-    weak = [ev("a", "body", weight=2.0), ev("b", "links", weight=1.0)]  # both far below the threshold
+    # both far below the threshold; a's evidence is two rules, so it is more than one word
+    weak = [ev("a", "body", weight=2.0), ev("a", "body", rule="a/other", weight=0.5), ev("b", "links", weight=1.0)]
     with_fallback = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.2}))
-    assert score(weak, with_fallback, None, 3).chosen == ("a",)
+    ranking = score(weak, with_fallback, None, 3)
+    assert ranking.chosen == ("a",) and ranking.scores[0].reason == "chosen by fallback"
     without = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.0}))
     assert score(weak, without, None, 3).chosen == ()
+
+
+def test_fallback_needs_more_than_one_word():
+    """One rule in one place answers by fallback only at fallback_alone of the threshold (default 0.5)."""
+    one_word = [ev("a", "title", weight=0.45)]         # ~1.75 after saturation x title 4.0: 44% of 4.0
+    assert score(one_word, RULES, None, 3).chosen == ()
+    assert score([ev("a", "title", weight=0.55)], RULES, None, 3).chosen == ("a",)   # ~2.14: over half
+    same_word_twice = one_word + [ev("a", "description", weight=0.6)]              # two places: solid
+    assert score(same_word_twice, RULES, None, 3).chosen == ("a",)
+    title_and_heading = one_word + [ev("a", "headings", weight=0.4)]              # the title is a heading
+    assert score(title_and_heading, RULES, None, 3).chosen == ()
+
+
+def test_fallback_takes_the_best_tag_that_qualifies():
+    evidence = [ev("a", "title", weight=0.48),                                 # ~1.86, one word: not enough
+                ev("b", "body", weight=1.5), ev("b", "links", rule="b/site", weight=1.5)]   # ~1.67, solid
+    ranking = score(evidence, RULES, None, 3)
+    assert [s.tag for s in ranking.scores][:2] == ["a", "b"]
+    assert ranking.chosen == ("b",)
+
+
+def test_needs_support_words_count_only_beside_other_evidence():
+    from dataclasses import replace
+
+    rules = replace(RULES, needs_support=frozenset({"a/generic"}))
+    alone = [ev("a", "title", rule="a/generic", weight=2.0)]
+    assert score(alone, rules, None, 3).scores[0].reason == "no evidence"
+    assert score(alone, RULES, None, 3).chosen == ("a",)                 # unmarked, the same word decides
+    supported = alone + [ev("a", "body", rule="a/core", weight=2.0)]
+    assert score(supported, rules, None, 3).chosen == ("a",)
+    twice = alone + [ev("a", "description", rule="a/generic", weight=2.0)]
+    assert score(twice, rules, None, 3).chosen == ("a",)
 
 
 def test_params_override_a_rule_weight_without_rematching():
@@ -103,5 +137,5 @@ def test_fallback_is_its_own_reason():
     from heuristag import scorer
 
     rules = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.2}))
-    ranking = score([ev("a", "body", weight=2.0)], rules, None, 3)
+    ranking = score([ev("a", "body", weight=2.0), ev("a", "body", rule="a/more", weight=1.0)], rules, None, 3)
     assert ranking.chosen == ("a",) and ranking.scores[0].reason == scorer.FALLBACK
