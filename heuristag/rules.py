@@ -37,6 +37,7 @@ DEFAULT_SCORING = MappingProxyType({
     "field_cap": 8.0,
     "fallback": 0.4,         # when no tag reaches its threshold, the best one may still answer at this share of it
     "fallback_alone": 0.5,   # ... or at this share when its evidence is one rule in one place
+    "kind_cut": 0.4,         # a kind tag (kind: true) needs this share of the best kind tag's score
 })
 
 
@@ -89,6 +90,7 @@ class TagRules:
     suppressed_by: tuple[tuple[str, float], ...] = ()  # (competing tag key, share subtracted)
     source: str = ""
     aliases: tuple[str, ...] = ()  # other names of the concept (any language): what vocabularies align on
+    kind: bool = False            # answers what the repository IS (a library, a CLI, an app), not what it is about
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class RuleSet:
     boilerplate_headings: tuple[str, ...] = _BOILERPLATE_DEFAULT
     sources: tuple[str, ...] = ()
     needs_support: frozenset[str] = frozenset()   # names of the groups marked needs_support
+    kinds: frozenset[str] = frozenset()           # keys of the tags marked kind: true
 
     def all_groups(self) -> Iterable[TermGroup]:
         for key in sorted(self.tags):
@@ -239,7 +242,8 @@ def tag_rules_from(data: dict[str, Any], source: str) -> TagRules:
     aliases = tuple(str(a) for a in data.get("aliases") or ())
     return TagRules(tag=key, name=name, id=data.get("id"), threshold=data.get("threshold"),
                     prior=float(data.get("prior", 0.0)), groups=groups, patterns=patterns,
-                    implied_by=implied, suppressed_by=suppressed, source=source, aliases=aliases)
+                    implied_by=implied, suppressed_by=suppressed, source=source, aliases=aliases,
+                    kind=bool(data.get("kind", False)))
 
 
 def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
@@ -285,7 +289,8 @@ def _merge_tag(old: TagRules | None, new: TagRules, mode: str) -> TagRules:
                    groups=old.groups + new.groups, patterns=old.patterns + new.patterns,
                    implied_by=tuple(sorted(dict(old.implied_by + new.implied_by).items())),
                    suppressed_by=tuple(sorted(dict(old.suppressed_by + new.suppressed_by).items())),
-                   source=f"{old.source}+{new.source}", aliases=tuple(dict.fromkeys(old.aliases + new.aliases)))
+                   source=f"{old.source}+{new.source}", aliases=tuple(dict.fromkeys(old.aliases + new.aliases)),
+                   kind=new.kind or old.kind)
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -373,7 +378,8 @@ def _layer(rs: RuleSet, parsed: Iterable[tuple[Path, dict[str, Any]]]) -> RuleSe
         elif data:
             raise HeuristagError(f"{source}:1", "neither a tag file (no 'tag' key) nor a signals file")
     rs = replace(rs, tags=MappingProxyType(dict(sorted(tags.items()))), sources=tuple(sources))
-    return replace(rs, needs_support=frozenset(g.name for g in rs.all_groups() if g.needs_support))
+    return replace(rs, needs_support=frozenset(g.name for g in rs.all_groups() if g.needs_support),
+                   kinds=frozenset(k for k, t in rs.tags.items() if t.kind))
 
 
 def load_rules(extra_dirs: Iterable[str | Path] = (), builtin: bool = True) -> RuleSet:

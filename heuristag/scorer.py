@@ -79,6 +79,7 @@ class Knobs:
     body_cap: float
     field_cap: float
     relative_cut: float
+    kind_cut: float
     fallback: float
     fallback_alone: float
     threshold: float
@@ -90,6 +91,7 @@ class Knobs:
         fw = {**rules.field_weights, **params.field_weights} if params.field_weights else rules.field_weights
         return cls(field_weights=fw, repeat_bonus=float(sc["repeat_bonus"]), body_cap=float(sc["body_cap"]),
                    field_cap=float(sc["field_cap"]), relative_cut=float(sc["relative_cut"]),
+                   kind_cut=float(sc.get("kind_cut", DEFAULT_SCORING["kind_cut"])),
                    fallback=float(sc.get("fallback", 0.0)),
                    fallback_alone=float(sc.get("fallback_alone", DEFAULT_SCORING["fallback_alone"])),
                    threshold=float(sc["threshold"]),
@@ -262,38 +264,53 @@ def totals(base: Base, rules: RuleSet, params: Params) -> dict[str, float]:
 
 
 def select(ordered: list[tuple[str, float, float]], knobs: Knobs, max_tags: int, positive: Mapping[str, bool],
-           solid: Mapping[str, bool] | None = None) -> tuple[tuple[str, ...], dict[str, str]]:
+           solid: Mapping[str, bool] | None = None,
+           kinds: frozenset[str] = frozenset()) -> tuple[tuple[str, ...], dict[str, str]]:
     """(tag, score, threshold) best first -> the chosen tags and every tag's reason.
 
-    ``solid`` tells which tags have more than one word of evidence (see ``solid``); without it every
-    tag counts as solid."""
-    chosen: list[str] = []
+    Two questions, answered together: what the repository IS (the ``kinds``: library, CLI, app ...)
+    and what it is ABOUT (every other tag). Each tag is cut against the best of its own question, since
+    structure speaks more softly than subject words; an answer that would hold no kind gives its last
+    slot to the best kind that qualifies. ``solid`` tells which tags have more than one word of
+    evidence (see ``solid``); without it every tag counts as solid."""
     reasons: dict[str, str] = {}
-    best = ordered[0][1] if ordered else 0.0
-    cut = knobs.relative_cut
+    best: dict[bool, float] = {}
+    for tag, s, _threshold in ordered:
+        best.setdefault(tag in kinds, s)
+    passed: list[str] = []
     for tag, s, threshold in ordered:
+        cut = knobs.kind_cut if tag in kinds else knobs.relative_cut
         if s <= 0 and not positive.get(tag):
             reasons[tag] = NO_EVIDENCE
         elif s < threshold or s <= 0:
             reasons[tag] = BELOW_THRESHOLD
-        elif s < cut * best:
+        elif s < cut * best[tag in kinds]:
             reasons[tag] = BELOW_CUT
-        elif len(chosen) >= max_tags:
-            reasons[tag] = BEYOND_SLOTS
         else:
-            chosen.append(tag)
-            reasons[tag] = CHOSEN
+            passed.append(tag)
+    chosen = passed[:max_tags]
+    if max_tags > 0 and kinds and not any(t in kinds for t in chosen):
+        kind = next((t for t in passed if t in kinds), None)
+        if kind is not None:
+            chosen = chosen[: max_tags - 1] + [kind]
+    for tag in passed:
+        reasons[tag] = CHOSEN if tag in chosen else BEYOND_SLOTS
     if not chosen and ordered and max_tags > 0:
-        # an empty answer is the worst answer: the best tag may still speak at a share of its threshold
-        # ... but one word alone ("wiki", "queue") must come closer to the threshold than real evidence
-        for tag, s, threshold in ordered:
-            alone = solid is not None and not solid.get(tag, False)
-            share = max(knobs.fallback, knobs.fallback_alone) if alone else knobs.fallback
-            if s > 0 and knobs.fallback > 0 and s >= share * threshold:
-                chosen.append(tag)
-                reasons[tag] = FALLBACK
-                break
+        chosen = _fallback(ordered, knobs, solid, reasons)
     return tuple(chosen), reasons
+
+
+def _fallback(ordered: list[tuple[str, float, float]], knobs: Knobs, solid: Mapping[str, bool] | None,
+              reasons: dict[str, str]) -> list[str]:
+    """An empty answer is the worst answer: the best tag may still speak at a share of its threshold,
+    but one word alone ("wiki", "queue") must come closer to the threshold than real evidence."""
+    for tag, s, threshold in ordered:
+        alone = solid is not None and not solid.get(tag, False)
+        share = max(knobs.fallback, knobs.fallback_alone) if alone else knobs.fallback
+        if s > 0 and knobs.fallback > 0 and s >= share * threshold:
+            reasons[tag] = FALLBACK
+            return [tag]
+    return []
 
 
 def rank_hits(hits: Hits, rules: RuleSet, allowed: frozenset[str] | None, max_tags: int,
@@ -308,7 +325,7 @@ def rank_hits(hits: Hits, rules: RuleSet, allowed: frozenset[str] | None, max_ta
     ordered = sorted(((tag, final[tag], (extra_thresholds or {}).get(tag, threshold_of(tag, rules, params, knobs)))
                       for tag in final), key=lambda x: (-x[1], x[0]))
     chosen, reasons = select(ordered, knobs, max_tags, {t: b[2] for t, b in base.items()},
-                             {t: solid(hits[t]) for t in hits})
+                             {t: solid(hits[t]) for t in hits}, rules.kinds)
     return base, final, ordered, chosen, reasons
 
 

@@ -139,3 +139,41 @@ def test_fallback_is_its_own_reason():
     rules = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.2}))
     ranking = score([ev("a", "body", weight=2.0), ev("a", "body", rule="a/more", weight=1.0)], rules, None, 3)
     assert ranking.chosen == ("a",) and ranking.scores[0].reason == scorer.FALLBACK
+
+
+def test_kind_tags_are_cut_against_the_best_kind_not_the_best_subject():
+    from dataclasses import replace
+
+    rules = replace(RULES, kinds=frozenset({"lib", "cli"}))
+    evidence = [ev("database", "title", weight=3.0), ev("database", "description", weight=3.0),   # ~20
+                ev("json", "description", weight=2.5),                                                # ~7
+                ev("lib", "description", weight=1.5)]                                                # ~4.4
+    plain = score(evidence, RULES, None, 3)
+    assert plain.chosen == ("database", "json")                    # lib is below 0.3 of the best subject
+    assert {s.tag: s.reason for s in plain.scores}["lib"] == "below relative_cut"
+    assert score(evidence, rules, None, 3).chosen == ("database", "json", "lib")
+
+
+def test_an_answer_without_a_kind_gives_its_last_slot_to_the_best_kind():
+    from dataclasses import replace
+
+    rules = replace(RULES, kinds=frozenset({"lib", "cli"}))
+    evidence = [ev(t, "description", weight=2.5) for t in ("a", "b", "c")] + [
+        ev("lib", "description", weight=1.5), ev("cli", "body", weight=1.0)]
+    ranking = score(evidence, rules, None, 3)
+    assert ranking.chosen == ("a", "b", "lib")
+    reasons = {s.tag: s.reason for s in ranking.scores}
+    assert reasons["c"] == "beyond max tags" and reasons["cli"] == "below threshold"
+    assert score(evidence, rules, None, 1).chosen == ("lib",)       # one slot: the kind answers first
+    assert score(evidence, RULES, None, 3).chosen == ("a", "b", "c")  # no kinds: as before
+
+
+def test_builtin_kind_tags_are_the_documented_ones(tagger):
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "RULES_GUIDE.md").read_text(encoding="utf-8")
+    kinds = sorted(tagger.rules.kinds)
+    assert kinds == sorted(["lib", "cli", "web-app", "desktop-app", "mobile-app", "framework", "sdk", "dev-tool",
+                            "ui", "learning-resource", "server", "dev-exp-lib"])
+    listed = guide.split("Tags marked `kind: true`", 1)[1].split("answer the first", 1)[0]
+    assert all(k in listed for k in kinds)
