@@ -253,7 +253,8 @@ def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
         label = f"signal:{s.get('name') or i + 1}"
         if "terms" in s:
             signals.append(TermGroup(tag=key, name=f"{key}/{label}", terms=tuple(map(str, s["terms"])),
-                                     weight=float(s["weight"]), fields=_fields(s), source=source))
+                                     weight=float(s["weight"]), fields=_fields(s), source=source,
+                                     needs_support=bool(s.get("needs_support"))))
         else:
             signals.append(PatternRule(tag=key, name=f"{key}/{label}", regex=s["regex"],
                                        weight=float(s["weight"]), fields=_fields(s), source=source))
