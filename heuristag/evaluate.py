@@ -259,6 +259,31 @@ def _progress(items: Sequence[Any]) -> Iterable[Any]:
     return tqdm(items, desc="tagging", unit="doc", leave=False, file=sys.stderr)
 
 
+def without_descriptions(records: Sequence[BenchRecord]) -> list[BenchRecord]:
+    """The bench as a catalogue without one-line descriptions sees it: the README alone."""
+    from dataclasses import replace
+
+    return [replace(r, description="", raw={**r.raw, "description": ""}) for r in records]
+
+
+def metrics_by(outcomes: Sequence[Outcome], key: str) -> dict[str, Metrics]:
+    """Metrics per value of a record field (``source``: hellogithub, awesome-go ...), values sorted;
+    a record without the field is grouped under ``(none)``."""
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        value = o.record.raw.get(key)
+        groups["(none)" if value is None else str(value)].append(o)
+    return {k: metrics_of(groups[k]) for k in sorted(groups)}
+
+
+def render_groups(key: str, groups: Mapping[str, Metrics]) -> list[str]:
+    width = max([len(k) for k in groups] + [len(key)])
+    lines = [f"{key:<{width}}  docs      F1    lenP    top1   empty"]
+    for k, m in groups.items():
+        lines.append(f"{k:<{width}}  {m.docs:4d}  {m.F1:.4f}  {m.lenP:.4f}  {m.top1:.4f}  {m.empty:.4f}")
+    return lines
+
+
 def metrics_of(outcomes: Iterable[Outcome]) -> Metrics:
     return score_predictions((o.record.gold, o.record.also, o.predicted) for o in outcomes)
 
@@ -591,7 +616,7 @@ def register(sub: Any) -> None:
     from .commands import add_encoding_option, add_rule_options, examples
 
     p = sub.add_parser("eval", help="tag a gold JSONL bench and score it (same numbers as the bench's score.py)",
-                       **examples("heuristag eval ../shared/bench/dev.jsonl --worst 10",
+                       **examples("heuristag eval ../shared/bench/dev.jsonl --group-by source --no-description",
                                   "heuristag eval dev.jsonl --compare my_rules --html report.html",
                                   "heuristag eval dev.jsonl --min-f1 0.65 --json > metrics.json   # a CI gate"))
     p.add_argument("bench", help="JSONL records {id, description, readme, gold, gold_also}")
@@ -606,6 +631,10 @@ def register(sub: Any) -> None:
                    help="write a self-contained HTML report (with --compare: of the compared rules)")
     p.add_argument("--worst", type=int, default=WORST_DEFAULT, metavar="N",
                    help=f"how many worst documents to show (default {WORST_DEFAULT})")
+    p.add_argument("--no-description", action="store_true",
+                   help="blank every description: how the rules do on the README alone")
+    p.add_argument("--group-by", metavar="FIELD", default=None,
+                   help="also show the metrics per value of a record field, e.g. source")
     p.set_defaults(func=run_eval)
 
 
@@ -623,6 +652,8 @@ def run_eval(args: argparse.Namespace) -> int:
     from .commands import make_tagger
 
     records = load_bench(args.bench, args.encoding)
+    if args.no_description:
+        records = without_descriptions(records)
     tagger = make_tagger(args)
     before = run_bench(tagger, records, args.bench)
     mb = metrics_of(before)
@@ -639,9 +670,14 @@ def run_eval(args: argparse.Namespace) -> int:
         else:
             print(render_compare_text(args.bench, mb, ma, changes))
     elif args.json:
-        _print_json(eval_json(mb, before))
+        data = eval_json(mb, before)
+        if args.group_by:
+            data["groups"] = {k: m.as_dict(per_tag=False) for k, m in metrics_by(before, args.group_by).items()}
+        _print_json(data)
     else:
         print(render_eval_text(args.bench, mb, before, args.worst))
+        if args.group_by:
+            print("\n" + "\n".join(render_groups(args.group_by, metrics_by(before, args.group_by))))
     if args.html:
         _write(args.html, render_html(args.bench, final, outcomes))
         print(f"heuristag: wrote {args.html}", file=sys.stderr)

@@ -291,3 +291,22 @@ def test_dev_bench_cli_compare_json_and_html(tmp_path, capsys, dev_outcomes):
     assert_self_contained(report.read_text(encoding="utf-8"))
     dom = dump_dom(report, tmp_path)
     assert 'id="per-tag-chart"' in dom and dom.count('<section class="doc"') == len(dev_outcomes)
+
+
+def test_group_by_a_field_and_no_description(tmp_path, capsys):
+    lines = [json.loads(line) for line in BENCH.read_text(encoding="utf-8").splitlines()]
+    for i, rec in enumerate(lines):
+        if i % 3:
+            rec["source"] = "list-a" if i % 3 == 1 else "list-b"
+    bench = tmp_path / "b.jsonl"
+    bench.write_text("\n".join(json.dumps(r) for r in lines) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "eval", str(bench), *RULES, "--json", "--group-by", "source")
+    data = json.loads(out)
+    assert code == 0 and list(data["groups"]) == ["(none)", "list-a", "list-b"]
+    assert sum(g["docs"] for g in data["groups"].values()) == data["docs"]
+    assert "per_tag" not in data["groups"]["list-a"]
+    code, text, _ = run(capsys, "eval", str(bench), *RULES, "--group-by", "source", "--worst", "0")
+    assert re.search(r"^list-b +\d+ +[\d.]+", text, re.M)
+    # the authoring bench's tags are carried mostly by descriptions: without them F1 falls
+    _, blank, _ = run(capsys, "eval", str(bench), *RULES, "--json", "--no-description")
+    assert json.loads(blank)["F1"] < data["F1"]
