@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 
+from .rst import looks_like_rst, rst_to_markdown
+
 #: READMEs longer than this many characters are analysed up to here (the rest rarely says more).
 MAX_README_CHARS = 1_000_000
 #: ... and up to this many lines (the dev bench's longest README has 2,500): bounds parsing time.
@@ -418,6 +420,8 @@ def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _
         readme = "\n".join(readme.split("\n", MAX_README_LINES)[:MAX_README_LINES])
         truncated = True
     readme = readme.translate(_INVISIBLE).replace("\x00", " ")
+    if looks_like_rst(readme):
+        readme = rst_to_markdown(readme)
     tokens = _MD.parse(normalise_markdown(readme))
     c = _Collector(boilerplate)
     list_depth = 0
