@@ -1,0 +1,101 @@
+"""A vocabulary's own rule set: its aligned concepts' rules under the caller's names, and nothing else.
+
+Only the vocabulary's concepts take part, so a term of a concept the caller did not ask for cannot win
+the longest match and hide theirs ("game engine" is not taken from `game` by a game-engine rule the
+vocabulary lacks). Signals, features and relations follow their concept to the caller's names, or
+drop out with it. For a vocabulary of concept names (the seed's 90 tags) the result is the rule set
+itself without the concepts it does not name, so its answers are the ones it always had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from types import MappingProxyType
+
+from .align import TRUSTED, VocabularyAlignment
+from .normalise import normalise
+from .rules import FeatureRule, PatternRule, RuleSet, TagRules, TermGroup
+from .vocabulary import Tag, Vocabulary
+
+#: Weight of an entry's own name or alias used as a term (a rule-less tag's name, as before alignment).
+NAME_WEIGHT = 2.0
+
+
+def callers_of(alignment: VocabularyAlignment) -> dict[str, list[str]]:
+    """concept -> the caller keys aligned to it, in vocabulary order (usually one)."""
+    out: dict[str, list[str]] = {}
+    for a in alignment.entries:
+        if a.concept is not None:
+            out.setdefault(a.concept, []).append(a.key)
+    return out
+
+
+def _relation(pairs: tuple[tuple[str, float], ...], callers: Mapping[str, list[str]]) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted((k, share) for other, share in pairs for k in callers.get(other, ())))
+
+
+def _as(rules: TagRules, key: str, callers: Mapping[str, list[str]]) -> TagRules:
+    """A concept's rules relabelled to one caller key (unchanged when the key is the concept's own)."""
+    groups = tuple(replace(g, tag=key) for g in rules.groups) if key != rules.tag else rules.groups
+    patterns = tuple(replace(p, tag=key) for p in rules.patterns) if key != rules.tag else rules.patterns
+    return replace(rules, tag=key, groups=groups, patterns=patterns,
+                   implied_by=_relation(rules.implied_by, callers),
+                   suppressed_by=_relation(rules.suppressed_by, callers))
+
+
+def _follow(items: Iterable[TermGroup | PatternRule | FeatureRule], callers: Mapping[str, list[str]],
+            concepts: frozenset[str], keys: frozenset[str]) -> list:
+    """Signals and features of an aligned concept, once per caller key; those of a name-only
+    vocabulary tag stay as they are; the rest drop out."""
+    out = []
+    for item in items:
+        if item.tag in callers:
+            out.extend(item if k == item.tag else replace(item, tag=k) for k in callers[item.tag])
+        elif item.tag in keys and item.tag not in concepts:
+            out.append(item)
+    return out
+
+
+def vocabulary_rules(rules: RuleSet, alignment: VocabularyAlignment, keys: frozenset[str]) -> RuleSet:
+    """The rule set a vocabulary is matched and scored with, keyed by the caller's tag keys."""
+    callers = callers_of(alignment)
+    concepts = frozenset(rules.tags)
+    tags = {a.key: _as(rules.tags[a.concept], a.key, callers) for a in alignment.entries if a.concept is not None}
+    return replace(rules, tags=MappingProxyType(dict(sorted(tags.items()))),
+                   signals=tuple(_follow(rules.signals, callers, concepts, keys)),
+                   features=tuple(_follow(rules.features, callers, concepts, keys)))
+
+
+def _terms(phrases: Iterable[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for p in phrases:
+        phrase = normalise(p)
+        if phrase:
+            out += [phrase, phrase.replace(" ", "")]
+    return tuple(dict.fromkeys(out))
+
+
+def name_groups(vocabulary: Vocabulary, alignment: VocabularyAlignment, rules: RuleSet) -> list[TermGroup]:
+    """Terms from the caller's own words: a name-only entry's name (``http-client`` ~ 'http client'),
+    the name of an entry aligned on weak evidence, and every entry's ``aliases``; never a term its
+    concept already has, so a well-aligned entry scores exactly as its concept."""
+    out = []
+    for tag in vocabulary:
+        a = alignment.get(tag.key)
+        if a is None:
+            continue
+        own = () if a.concept is not None and a.how in TRUSTED else (tag.name,)
+        terms = _terms((*own, *tag.aliases))
+        if a.concept is not None:
+            known = {normalise(t) for g in rules.tags[a.concept].groups for t in g.terms}
+            terms = tuple(t for t in terms if t not in known)
+        if terms:
+            out.append(TermGroup(tag=tag.key, name=f"{tag.key}/name", terms=terms, weight=NAME_WEIGHT,
+                                 source="vocabulary"))
+    return out
+
+
+def name_only(vocabulary: Vocabulary, alignment: VocabularyAlignment) -> list[Tag]:
+    """Entries with no concept: the tagger also fuzzy-matches their names in the short fields."""
+    return [t for t in vocabulary if (a := alignment.get(t.key)) is not None and a.concept is None]
