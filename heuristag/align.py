@@ -49,7 +49,7 @@ FUZZY_MIN_CHARS = 5
 #: A description this short (in words) may itself be a name: "Kubernetes", "数据库".
 _NAME_LIKE_WORDS = 3
 
-_SEPARATORS = re.compile(r"[^\w+#]+")
+_SEPARATORS = re.compile(r"(?:[^\w+#]|_)+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
 

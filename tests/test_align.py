@@ -1,0 +1,284 @@
+"""Alignment of a caller's vocabulary to the pack's concepts, and tagging with any vocabulary."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from heuristag import Tagger
+from heuristag.align import (
+    ALIAS,
+    DESCRIPTION_WORDS,
+    ENTRY_ALIAS,
+    ENTRY_DESCRIPTION,
+    FUZZY,
+    NAME,
+    NAME_ONLY,
+    NORMALISED,
+    TRANSLATION,
+    align,
+    concept_index,
+    normal_form,
+)
+from heuristag.relabel import vocabulary_rules
+from heuristag.rules import builtin_dir, concept_files, read_rule_file
+from heuristag.vocabulary import builtin_vocabulary, parse_vocabulary
+
+from .conftest import run_cli
+
+OPENAI = """# openai-python
+
+The official Python library for the OpenAI API: build AI apps on large language models.
+
+```sh
+pip install openai
+```
+"""
+DB_CLI = """# pgq
+
+A command-line tool to query and inspect your Postgres database from the terminal.
+
+```sh
+brew install pgq
+pgq --help
+```
+"""
+DOCKER = """# stackbox
+
+Run any development stack in Docker containers: one Dockerfile and a docker compose file per project.
+
+```sh
+docker compose up -d
+```
+"""
+ML = """# tabular-boost
+
+A Python library for machine learning on tabular data: gradient boosting, feature engineering, model training.
+
+```sh
+pip install tabular-boost
+```
+"""
+GAME_ENGINE_FREE = """# tiny-rogue
+
+A roguelike game you play in the browser: explore dungeons, fight monsters, keep your high score.
+"""
+
+CHINESE = ["人工智能", "数据库", "命令行工具", "容器"]
+TOPICS = ["machine-learning", "python", "docker", "cli", "database"]
+
+
+def names(result) -> list[str]:
+    return [t.name for t in result.tags]
+
+
+@pytest.fixture(scope="module")
+def index(tagger):
+    return tagger.concepts()
+
+
+# ---------------------------------------------------------------- the order of evidence
+
+@pytest.mark.parametrize(("name", "concept", "how"), [
+    ("database", "database", NAME),
+    ("Declarative-GUI ", "declarative-gui", NAME),
+    ("kubernetes", "k8s", ALIAS),
+    ("Self_Hosted", "self-hosted", NORMALISED),
+    ("Web Apps", "web-app", NORMALISED),
+    ("数据库", "database", TRANSLATION),
+    ("資料庫", "database", TRANSLATION),        # Taiwan term, folded to simplified
+    ("命令行工具", "cli", TRANSLATION),
+    ("コマンドライン", "cli", TRANSLATION),
+    ("kubernets", "k8s", FUZZY),
+    ("qzxv-unknown", None, NAME_ONLY),
+])
+def test_a_name_aligns_by_the_strongest_evidence(index, name, concept, how):
+    a = align(parse_vocabulary([name], "t"), index).entries[0]
+    assert (a.concept, a.how) == (concept, how), a.describe()
+    assert a.name == name
+
+
+def test_entry_aliases_and_descriptions_align_a_name_the_pack_does_not_know(index):
+    vocab = parse_vocabulary([
+        {"id": 1, "name": "infra", "aliases": ["plumbing", "运维"], "description": "servers and operations"},
+        {"id": 2, "name": "container-scheduling", "description": "Kubernetes"},
+        {"id": 3, "name": "ml-stuff", "description": "Anything about machine learning and training models"},
+        {"id": 4, "name": "misc", "description": "whatever does not fit elsewhere"},
+    ], "t")
+    got = {a.name: (a.concept, a.how, a.matched) for a in align(vocab, index).entries}
+    assert got["infra"] == ("devops", ENTRY_ALIAS, "运维")
+    assert got["container-scheduling"] == ("k8s", ENTRY_DESCRIPTION, "Kubernetes")
+    assert got["ml-stuff"][:2] == ("machine-learning", DESCRIPTION_WORDS)
+    assert got["misc"] == (None, NAME_ONLY, "")
+
+
+def test_alignment_is_deterministic_and_one_concept_per_entry(index):
+    vocab = parse_vocabulary(TOPICS + CHINESE + ["Databases"], "t")
+    first, second = align(vocab, index), align(vocab, index)
+    assert first == second
+    assert [a.key for a in first.entries] == [t.key for t in vocab]
+    assert any("'database', '数据库', 'Databases'" in w for w in first.warnings())
+
+
+def test_the_seed_vocabulary_aligns_to_itself_and_keeps_its_rules(tagger):
+    seed = builtin_vocabulary()
+    alignment = tagger.alignment_for(seed)
+    assert all(a.how == NAME and a.concept == a.key for a in alignment.entries)
+    own = vocabulary_rules(tagger.rules, alignment, seed.keys)
+    assert dict(own.tags) == {k: tagger.rules.tags[k] for k in seed.keys}
+    assert own.signals == tagger.rules.signals and own.features == tagger.rules.features
+
+
+def test_a_thousand_names_align_in_under_a_second(index):
+    vocab = parse_vocabulary([f"topic-{i:04d}-x" for i in range(900)] +
+                             [f"{t} tool {i}" for i in range(20) for t in ("data", "web", "game", "cloud", "ai")], "t")
+    started = time.perf_counter()
+    align(vocab, index)
+    assert time.perf_counter() - started < 1.0
+
+
+# ---------------------------------------------------------------- tagging with another vocabulary
+
+def test_a_chinese_vocabulary_gets_the_concepts_rules(tagger):
+    vocab = parse_vocabulary(CHINESE, "t")
+    assert names(tagger.tag(OPENAI, vocabulary=vocab)) == ["人工智能"]
+    assert set(names(tagger.tag(DB_CLI, vocabulary=vocab))) == {"数据库", "命令行工具"}
+    assert names(tagger.tag(DOCKER, vocabulary=vocab))[0] == "容器"
+
+
+def test_a_github_topics_vocabulary(tagger):
+    vocab = parse_vocabulary(TOPICS, "t")
+    assert set(names(tagger.tag(ML, vocabulary=vocab))) == {"machine-learning", "python"}
+    assert set(names(tagger.tag(DB_CLI, vocabulary=vocab))) == {"database", "cli"}
+    assert "docker" in names(tagger.tag(DOCKER, vocabulary=vocab))
+    assert names(tagger.tag(GAME_ENGINE_FREE, vocabulary=vocab)) == []
+
+
+def test_output_tags_are_the_callers_entries_verbatim(tagger):
+    vocab = parse_vocabulary([{"id": "x1", "name": "Command Line Tools "}, {"id": "x2", "name": "DataBase"}], "t")
+    out = json.loads(tagger.tag(DB_CLI, vocabulary=vocab).to_json())
+    assert {(t["id"], t["name"]) for t in out["tags"]} == {("x1", "Command Line Tools "), ("x2", "DataBase")}
+
+
+def test_only_the_vocabularys_concepts_compete(tagger):
+    """'game engine' belongs to game-engine; a vocabulary without it must not lose 'game' to it."""
+    vocab = parse_vocabulary(["game", "database"], "t")
+    matcher = tagger.matcher_for(vocab)
+    assert {g.tag for g in matcher.groups} <= vocab.keys
+    assert names(tagger.tag(GAME_ENGINE_FREE, vocabulary=vocab)) == ["game"]
+
+
+def test_a_name_only_entry_still_matches_its_own_name(tagger):
+    vocab = parse_vocabulary(["zorblat", "database"], "t")
+    assert names(tagger.tag("# zorblat\n\nThe zorblat of all zorblats.", vocabulary=vocab)) == ["zorblat"]
+
+
+def test_an_entrys_own_aliases_are_terms_too(tagger):
+    vocab = parse_vocabulary([{"id": 1, "name": "infra", "aliases": ["plumbing"]}, {"id": 2, "name": "game"}], "t")
+    result = tagger.tag("", "Plumbing for your servers: provisioning and operations", vocabulary=vocab)
+    assert names(result) == ["infra"]
+
+
+def test_renaming_tags_to_their_aliases_changes_no_concept(tagger, index):
+    """A vocabulary of concept names and the same concepts under an alias each score every text alike."""
+    pairs = []
+    for key in sorted(tagger.rules.tags):
+        for alias in tagger.rules.tags[key].aliases:
+            if align(parse_vocabulary([alias], "t"), index).entries[0].concept == key:
+                pairs.append((key, alias))
+                break
+    assert len(pairs) > 100
+    by_name = parse_vocabulary([k for k, _ in pairs], "t")
+    by_alias = parse_vocabulary([a for _, a in pairs], "t")
+    concept_of = {a.key: a.concept for a in tagger.alignment_for(by_alias).entries}
+    for text in (OPENAI, DB_CLI, DOCKER, ML, GAME_ENGINE_FREE):
+        plain = {s.tag: s.score for s in tagger.tag(text, vocabulary=by_name).ranking.scores}
+        renamed = {concept_of[s.tag]: s.score for s in tagger.tag(text, vocabulary=by_alias).ranking.scores}
+        assert renamed == plain
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20)
+                .filter(str.strip), min_size=1, max_size=12, unique_by=lambda s: " ".join(s.split()).casefold()),
+       st.sampled_from([OPENAI, DB_CLI, DOCKER, ML, GAME_ENGINE_FREE]))
+def test_any_vocabulary_answers_from_itself_deterministically(tagger, vocab_names, text):
+    vocab = parse_vocabulary(vocab_names, "t")
+    first = tagger.tag(text, vocabulary=vocab)
+    assert all(t in vocab.tags for t in first.tags)
+    again = Tagger().tag(text, vocabulary=vocab)
+    assert first.to_json() == again.to_json()
+
+
+# ---------------------------------------------------------------- the concept pack
+
+def test_concept_files_are_valid_rule_files():
+    files = concept_files(builtin_dir())
+    assert len(files) >= 30
+    for f in files:
+        data, _ = read_rule_file(f, check=True)
+        assert data["tag"] == f.stem and data.get("aliases"), f
+
+
+def test_no_spelling_names_two_concepts(tagger):
+    owners: dict[str, set[str]] = {}
+    for key, rules in tagger.rules.tags.items():
+        for spelling in (key, *rules.aliases):
+            owners.setdefault(normal_form(spelling), set()).add(key)
+    assert {f: o for f, o in owners.items() if len(o) > 1} == {}
+
+
+def test_every_alias_aligns_back_to_its_concept(tagger):
+    index = concept_index(tagger.rules)
+    wrong = [(key, alias, a.concept) for key, rules in tagger.rules.tags.items() for alias in rules.aliases
+             if (a := align(parse_vocabulary([alias], "t"), index).entries[0]).concept != key]
+    assert wrong == []
+
+
+def test_shipped_data_from_github_topics_is_attributed():
+    texts = [f.read_text(encoding="utf-8") for f in concept_files(builtin_dir())]
+    assert sum("CC-BY-4.0" in t for t in texts) >= 30
+
+
+# ---------------------------------------------------------------- vocab check and explain
+
+def test_vocab_check_prints_each_alignment(tmp_path):
+    vocab = tmp_path / "zh.txt"
+    vocab.write_text("\n".join([*CHINESE, "kubernetes", "zorblat"]) + "\n", encoding="utf-8")
+    out = run_cli("vocab", "check", str(vocab))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.decode("utf-8").splitlines()
+    assert lines[0].split() == ["人工智能", "->", "ai", "(translation", "'人工智能')"]
+    assert lines[4].split()[:4] == ["kubernetes", "->", "k8s", "(alias"]
+    assert lines[5].split() == ["zorblat", "->", "name", "only"]
+    assert "5 of 6 name(s) aligned" in out.stderr.decode("utf-8")
+
+
+def test_vocab_check_json_strict_and_errors(tmp_path):
+    vocab = tmp_path / "v.json"
+    vocab.write_text(json.dumps([{"id": 1, "name": "database"}, {"id": 2, "name": "Databases"}]), encoding="utf-8")
+    out = run_cli("vocab", "check", str(vocab), "--json", "--strict")
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    assert [a["concept"] for a in data["alignments"]] == ["database", "database"]
+    assert len(data["warnings"]) == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"id": 1}]', encoding="utf-8")
+    out = run_cli("vocab", "check", str(bad))
+    err = out.stderr.decode("utf-8")
+    assert out.returncode == 2 and err.count("\n") == 1 and "bad.json" in err and "Traceback" not in err
+
+
+def test_explain_shows_the_alignment(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(OPENAI, encoding="utf-8")
+    vocab = tmp_path / "zh.txt"
+    vocab.write_text("\n".join(CHINESE) + "\n", encoding="utf-8")
+    out = run_cli("explain", str(readme), "--tags", str(vocab))
+    assert "rules of concept 'ai' (translation '人工智能')" in out.stdout.decode("utf-8")
+    out = run_cli("explain", str(readme), "--tags", str(vocab), "--json")
+    tags = json.loads(out.stdout)["tags"]
+    assert tags[0]["alignment"] == {"name": "人工智能", "concept": "ai", "how": TRANSLATION, "matched": "人工智能"}
