@@ -57,11 +57,44 @@ def _follow(items: Iterable[TermGroup | PatternRule | FeatureRule], callers: Map
     return out
 
 
+def stand_ins(rules: RuleSet, present: frozenset[str]) -> dict[str, list[tuple[str, float]]]:
+    """other concept -> [(concept standing in, share)]: the relations table's pairs whose concept the
+    vocabulary lacks and whose other concept it has."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for concept, other, share in rules.stand_ins:
+        if concept not in present and other in present and concept in rules.tags:
+            out.setdefault(other, []).append((concept, share))
+    return out
+
+
+def _with_stand_ins(rules: TagRules, helpers: list[tuple[TagRules, float]]) -> TagRules:
+    """A concept's rules plus, at a share of their weight, the keywords of absent concepts standing in
+    for it; its negative terms that are theirs stop counting ('game engine' is against `game` only
+    because game-engine would take it)."""
+    borrowed = [replace(g, tag=rules.tag, name=f"{g.name}~stand-in", weight=round(g.weight * share, 4))
+                for helper, share in helpers for g in helper.groups if g.weight > 0]
+    theirs = {normalise(t) for g in borrowed for t in g.terms}
+    own = []
+    for g in rules.groups:
+        if g.weight < 0:
+            g = replace(g, terms=tuple(t for t in g.terms if normalise(t) not in theirs))
+        if g.terms:
+            own.append(g)
+    return replace(rules, groups=(*own, *borrowed))
+
+
 def vocabulary_rules(rules: RuleSet, alignment: VocabularyAlignment, keys: frozenset[str]) -> RuleSet:
     """The rule set a vocabulary is matched and scored with, keyed by the caller's tag keys."""
     callers = callers_of(alignment)
     concepts = frozenset(rules.tags)
-    tags = {a.key: _as(rules.tags[a.concept], a.key, callers) for a in alignment.entries if a.concept is not None}
+    helped = stand_ins(rules, alignment.concepts)
+    tags = {}
+    for a in alignment.entries:
+        if a.concept is not None:
+            own = rules.tags[a.concept]
+            if a.concept in helped:
+                own = _with_stand_ins(own, [(rules.tags[c], share) for c, share in helped[a.concept]])
+            tags[a.key] = _as(own, a.key, callers)
     return replace(rules, tags=MappingProxyType(dict(sorted(tags.items()))),
                    signals=tuple(_follow(rules.signals, callers, concepts, keys)),
                    features=tuple(_follow(rules.features, callers, concepts, keys)))

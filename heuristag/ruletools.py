@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
 SCHEMA_LINE = "# yaml-language-server: $schema="
 BROAD_DEFAULT = 0.30
 TERMS_DEFAULT = 5
-_SIGNAL_KEYS = ("signals", "features", "field_weights", "scoring", "boilerplate_headings")
 _WHERE_LINE = re.compile(r"^(.*):(\d+)$")
 
 
@@ -84,7 +83,7 @@ def check_paths(paths: Sequence[str | Path], vocabulary: Vocabulary) -> list[Fin
 
 def check_file(path: Path, state: _CheckState) -> None:
     """Header, YAML, schema, then the checks the schema cannot express."""
-    from .rules import validate
+    from .rules import SETTINGS_KEYS, validate
     from .yamlload import load_yaml
 
     where = str(path)
@@ -113,7 +112,7 @@ def check_file(path: Path, state: _CheckState) -> None:
     state.findings.extend(from_error(e, where) for e in validate(data, lines, where))
     if "tag" in data:
         _check_tag_file(path, data, lines, state)
-    elif any(k in data for k in _SIGNAL_KEYS):
+    elif any(k in data for k in SETTINGS_KEYS):
         _check_signals(where, data, lines, state)
     else:
         add(Finding(where, 1, "error", "neither a tag file (no 'tag' key) nor a signals file"))

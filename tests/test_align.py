@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from heuristag import Tagger
+from heuristag import HeuristagError, Tagger
 from heuristag.align import (
     ALIAS,
     DESCRIPTION_WORDS,
@@ -62,6 +62,10 @@ A Python library for machine learning on tabular data: gradient boosting, featur
 ```sh
 pip install tabular-boost
 ```
+"""
+GAME_ENGINE = """# pixelforge
+
+A data-driven game engine written in Rust: an entity component system, 2D and 3D rendering, audio.
 """
 GAME_ENGINE_FREE = """# tiny-rogue
 
@@ -172,6 +176,34 @@ def test_only_the_vocabularys_concepts_compete(tagger):
     assert names(tagger.tag(GAME_ENGINE_FREE, vocabulary=vocab)) == ["game"]
 
 
+def test_an_absent_concept_stands_in_for_a_present_one_at_a_discount(tagger):
+    """game-engine is not in the vocabulary: its evidence speaks for `game`, and game's negative
+    'game engine' (there only so that game-engine takes it) stops counting."""
+    alone = parse_vocabulary(["game", "database"], "t")
+    both = parse_vocabulary(["game", "game-engine", "database"], "t")
+    assert names(tagger.tag(GAME_ENGINE, vocabulary=alone)) == ["game"]
+    assert names(tagger.tag(GAME_ENGINE, vocabulary=both)) == ["game-engine"]
+    scores = {s.tag: s for s in tagger.tag(GAME_ENGINE, vocabulary=alone).ranking.scores}
+    assert any(rule.endswith("~stand-in") for rule, _f, _p in scores["game"].contributions)
+
+
+def test_stand_ins_never_reach_the_seed_vocabulary(tagger):
+    """A pair from a concepts/ concept to one of the 90 would change the seed's answers."""
+    seed = builtin_vocabulary().keys
+    wrong = [(a, b) for a, b, _share in tagger.rules.stand_ins if b in seed and a not in seed]
+    assert wrong == []
+    assert all(a in tagger.rules.tags and b in tagger.rules.tags for a, b, _ in tagger.rules.stand_ins)
+
+
+def test_a_users_relations_file_adds_stand_ins(tmp_path):
+    (tmp_path / "relations.yaml").write_text("stand_in:\n  vue: {frontend: 0.5}\n", encoding="utf-8")
+    tagger = Tagger(rules_dirs=[tmp_path])
+    assert ("vue", "frontend", 0.5) in tagger.rules.stand_ins
+    (tmp_path / "relations.yaml").write_text("stand_in:\n  vue: {frontend: 3}\n", encoding="utf-8")
+    with pytest.raises(HeuristagError, match="relations.yaml:2"):
+        Tagger(rules_dirs=[tmp_path])
+
+
 def test_a_name_only_entry_still_matches_its_own_name(tagger):
     vocab = parse_vocabulary(["zorblat", "database"], "t")
     assert names(tagger.tag("# zorblat\n\nThe zorblat of all zorblats.", vocabulary=vocab)) == ["zorblat"]
@@ -195,7 +227,7 @@ def test_renaming_tags_to_their_aliases_changes_no_concept(tagger, index):
     by_name = parse_vocabulary([k for k, _ in pairs], "t")
     by_alias = parse_vocabulary([a for _, a in pairs], "t")
     concept_of = {a.key: a.concept for a in tagger.alignment_for(by_alias).entries}
-    for text in (OPENAI, DB_CLI, DOCKER, ML, GAME_ENGINE_FREE):
+    for text in (OPENAI, DB_CLI, DOCKER, ML, GAME_ENGINE, GAME_ENGINE_FREE):
         plain = {s.tag: s.score for s in tagger.tag(text, vocabulary=by_name).ranking.scores}
         renamed = {concept_of[s.tag]: s.score for s in tagger.tag(text, vocabulary=by_alias).ranking.scores}
         assert renamed == plain
@@ -204,7 +236,7 @@ def test_renaming_tags_to_their_aliases_changes_no_concept(tagger, index):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20)
                 .filter(str.strip), min_size=1, max_size=12, unique_by=lambda s: " ".join(s.split()).casefold()),
-       st.sampled_from([OPENAI, DB_CLI, DOCKER, ML, GAME_ENGINE_FREE]))
+       st.sampled_from([OPENAI, DB_CLI, DOCKER, ML, GAME_ENGINE, GAME_ENGINE_FREE]))
 def test_any_vocabulary_answers_from_itself_deterministically(tagger, vocab_names, text):
     vocab = parse_vocabulary(vocab_names, "t")
     first = tagger.tag(text, vocabulary=vocab)
