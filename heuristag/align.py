@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from .rules import RuleSet
 from .vocabulary import Tag, Vocabulary, tag_key
@@ -145,13 +145,25 @@ def is_latin(text: str) -> bool:
 
 @dataclass(frozen=True)
 class ConceptIndex:
-    """A rule set's concepts by every spelling alignment tries; built once per rule set."""
+    """A rule set's concepts by every spelling alignment tries; built once per rule set.
+
+    Chinese and Japanese aliases are looked up as written first; their traditional-to-simplified
+    normal forms (zhconv, whose tables take ~0.2 s to load) are built only when a name needs them.
+    """
 
     names: Mapping[str, str]                      # tag_key(name) -> concept
     aliases: Mapping[str, tuple[str, str]]        # tag_key(Latin alias) -> (concept, alias)
     normal: Mapping[str, tuple[str, str]]         # normal form of a Latin name or alias -> (concept, it)
-    translations: Mapping[str, tuple[str, str]]   # normal form of a non-Latin alias -> (concept, it)
+    written: Mapping[str, tuple[str, str]]        # tag_key(non-Latin alias) -> (concept, alias)
     fuzzy_choices: tuple[str, ...]                # Latin normal forms long enough to fuzz against
+
+    @cached_property
+    def translations(self) -> dict[str, tuple[str, str]]:
+        """Normal form of a non-Latin alias -> (concept, alias), first concept by key winning."""
+        out: dict[str, tuple[str, str]] = {}
+        for concept, alias in self.written.values():
+            out.setdefault(normal_form(alias), (concept, alias))
+        return out
 
 
 def concept_index(rules: RuleSet) -> ConceptIndex:
@@ -159,23 +171,22 @@ def concept_index(rules: RuleSet) -> ConceptIndex:
     names: dict[str, str] = {}
     aliases: dict[str, tuple[str, str]] = {}
     normal: dict[str, tuple[str, str]] = {}
-    translations: dict[str, tuple[str, str]] = {}
+    written: dict[str, tuple[str, str]] = {}
     for key in sorted(rules.tags):
         names.setdefault(key, key)
         names.setdefault(tag_key(rules.tags[key].name), key)
         normal.setdefault(normal_form(key), (key, key))
     for key in sorted(rules.tags):
         for alias in rules.tags[key].aliases:
-            form = normal_form(alias)
-            if not form:
+            if not alias.strip():
                 continue
             if is_latin(alias):
                 aliases.setdefault(tag_key(alias), (key, alias))
-                normal.setdefault(form, (key, alias))
+                normal.setdefault(normal_form(alias), (key, alias))
             else:
-                translations.setdefault(form, (key, alias))
+                written.setdefault(tag_key(alias), (key, alias))
     choices = tuple(sorted(f for f in normal if len(f) >= FUZZY_MIN_CHARS and f.isascii()))
-    return ConceptIndex(names, aliases, normal, translations, choices)
+    return ConceptIndex(names, aliases, normal, written, choices)
 
 
 # ---------------------------------------------------------------- aligning one entry
@@ -188,6 +199,9 @@ def _direct(text: str, index: ConceptIndex) -> tuple[str, str, str] | None:
     if key in index.aliases:
         concept, alias = index.aliases[key]
         return concept, ALIAS, alias
+    if key in index.written:
+        concept, alias = index.written[key]
+        return concept, TRANSLATION, alias
     form = normal_form(text)
     if form in index.normal:
         concept, spelled = index.normal[form]

@@ -120,7 +120,7 @@ def name_groups(vocabulary: Vocabulary, alignment: VocabularyAlignment, rules: R
             continue
         own = () if a.concept is not None and a.how in TRUSTED else (tag.name,)
         terms = _terms((*own, *tag.aliases))
-        if a.concept is not None:
+        if terms and a.concept is not None:
             known = {normalise(t) for g in rules.tags[a.concept].groups for t in g.terms}
             terms = tuple(t for t in terms if t not in known)
         if terms:
