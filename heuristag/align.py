@@ -11,7 +11,8 @@ one concept, by the strongest evidence found, in this order:
 4. ``translation``: a Chinese or Japanese alias, traditional and simplified folded (``資料庫`` -> database);
 5. ``entry alias`` / ``entry description``: the entry's own ``aliases``, or a description that is just
    a name, aligned by steps 1-4;
-6. ``fuzzy``: a near spelling of a Latin name or alias (rapidfuzz ratio >= 90, 5+ characters);
+6. ``fuzzy``: a misspelling of a Latin name or alias (rapidfuzz ratio >= 90, 8+ characters, not a
+   longer word built on it: 'preact' is not react);
 7. ``description words``: names and aliases of concepts found in the entry's description;
 8. otherwise ``name only``: the entry is matched by its own name, as before alignment existed.
 
@@ -45,7 +46,7 @@ HOW = (NAME, ALIAS, NORMALISED, TRANSLATION, ENTRY_ALIAS, ENTRY_DESCRIPTION, FUZ
 TRUSTED = frozenset({NAME, ALIAS, NORMALISED})
 
 FUZZY_CUTOFF = 90.0
-FUZZY_MIN_CHARS = 5
+FUZZY_MIN_CHARS = 8
 #: A description this short (in words) may itself be a name: "Kubernetes", "数据库".
 _NAME_LIKE_WORDS = 3
 
@@ -212,6 +213,15 @@ def _direct(text: str, index: ConceptIndex) -> tuple[str, str, str] | None:
     return None
 
 
+def _typo_of(form: str, choice: str) -> bool:
+    """A misspelling, not another word built on the name: 'kubernets' is Kubernetes, but 'preact',
+    'ipython' and 'visionos' are things of their own, and 'blogger' is not a logger."""
+    if abs(len(form) - len(choice)) > 2:
+        return False
+    contained = form in choice or choice in form
+    return not contained or abs(len(form) - len(choice)) == 1
+
+
 def _fuzzy(texts: Iterable[str], index: ConceptIndex) -> tuple[str, str, str] | None:
     from rapidfuzz import fuzz, process  # lazy: most vocabularies align before this step
 
@@ -219,10 +229,11 @@ def _fuzzy(texts: Iterable[str], index: ConceptIndex) -> tuple[str, str, str] | 
         form = normal_form(text)
         if len(form) < FUZZY_MIN_CHARS or not form.isascii() or not index.fuzzy_choices:
             continue
-        best = process.extractOne(form, index.fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        if best is not None:
-            concept, spelled = index.normal[best[0]]
-            return concept, FUZZY, spelled
+        for choice, _score, _i in process.extract(form, index.fuzzy_choices, scorer=fuzz.ratio,
+                                                  score_cutoff=FUZZY_CUTOFF, limit=3):
+            if _typo_of(form, choice):
+                concept, spelled = index.normal[choice]
+                return concept, FUZZY, spelled
     return None
 
 

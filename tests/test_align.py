@@ -98,6 +98,10 @@ def index(tagger):
     ("命令行工具", "cli", TRANSLATION),
     ("コマンドライン", "cli", TRANSLATION),
     ("kubernets", "k8s", FUZZY),
+    ("javascrpt", "javascript", FUZZY),
+    ("preact", None, NAME_ONLY),                # a word of its own built on a concept's name
+    ("blogger", None, NAME_ONLY),
+    ("visionos", None, NAME_ONLY),
     ("qzxv-unknown", None, NAME_ONLY),
 ])
 def test_a_name_aligns_by_the_strongest_evidence(index, name, concept, how):
@@ -243,6 +247,33 @@ def test_any_vocabulary_answers_from_itself_deterministically(tagger, vocab_name
     assert all(t in vocab.tags for t in first.tags)
     again = Tagger().tag(text, vocabulary=vocab)
     assert first.to_json() == again.to_json()
+
+
+def _latin_spellings():
+    from heuristag.align import is_latin
+    from heuristag.rules import load_rules
+
+    rules = load_rules()
+    return sorted((key, alias) for key, r in rules.tags.items() for alias in (key, *r.aliases) if is_latin(alias))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(_latin_spellings()), st.sampled_from(["-", " ", "_", "  "]), st.booleans())
+def test_case_and_separators_never_change_a_spellings_concept(index, pair, separator, upper):
+    key, spelling = pair
+    respelled = spelling.replace("-", separator).replace(" ", separator)
+    respelled = respelled.upper() if upper else respelled.title()
+    assert align(parse_vocabulary([respelled], "t"), index).entries[0].concept == key
+
+
+def test_the_seed_path_never_loads_the_chinese_converter():
+    code = ("import sys; from heuristag import Tagger; t = Tagger(); t.tag('# x\\n\\nA database.'); "
+            "t.tag('', '数据库', vocabulary=['数据库', 'cli']); print('zhconv' in sys.modules)")
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
 
 
 # ---------------------------------------------------------------- the concept pack
