@@ -41,9 +41,10 @@ DESCRIPTION_WORDS = "description words"
 NAME_ONLY = "name only"
 #: Strongest first: the order in which evidence is tried (and the order `vocab check` explains).
 HOW = (NAME, ALIAS, NORMALISED, TRANSLATION, ENTRY_ALIAS, ENTRY_DESCRIPTION, FUZZY, DESCRIPTION_WORDS, NAME_ONLY)
-#: Alignments whose concept surely knows the caller's word: its rules are used as they are. The weaker
-#: ones also match the caller's own name, which the concept's terms may not contain.
-TRUSTED = frozenset({NAME, ALIAS, NORMALISED})
+#: Alignments through the pack's own names and aliases: the concept's rules are used as they are (a
+#: pack author who gives a concept an alias gives it the keywords too; a short Chinese alias such as
+#: 库 would be a poor substring term). The weaker ones also match the caller's own name.
+TRUSTED = frozenset({NAME, ALIAS, NORMALISED, TRANSLATION})
 
 FUZZY_CUTOFF = 90.0
 FUZZY_MIN_CHARS = 8

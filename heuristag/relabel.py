@@ -22,12 +22,39 @@ from .vocabulary import Tag, Vocabulary
 NAME_WEIGHT = 2.0
 
 
-def callers_of(alignment: VocabularyAlignment) -> dict[str, list[str]]:
-    """concept -> the caller keys aligned to it, in vocabulary order (usually one)."""
+def scoring_keys(alignment: VocabularyAlignment) -> dict[str, str]:
+    """Entry key -> the key its evidence is scored under: its concept's own key (a second name of the
+    same concept gets ``concept#2``), or its own key when it has no concept.
+
+    The scorer visits tags in key order (relations lend shares in that order) and breaks ties by key,
+    so scoring under concept keys makes a vocabulary and its renaming (``数据库`` for ``database``)
+    score exactly alike; answers are mapped back to the caller's names afterwards.
+    """
+    out: dict[str, str] = {}
+    for a in alignment.entries:
+        if a.concept is not None and a.concept not in out.values():
+            out[a.key] = a.concept
+    taken = set(out.values()) | {a.key for a in alignment.entries if a.concept is None}
+    for a in alignment.entries:
+        if a.key in out:
+            continue
+        if a.concept is None:
+            out[a.key] = a.key
+            continue
+        n = 2
+        while f"{a.concept}#{n}" in taken:
+            n += 1
+        out[a.key] = f"{a.concept}#{n}"
+        taken.add(out[a.key])
+    return out
+
+
+def callers_of(alignment: VocabularyAlignment, keys: Mapping[str, str]) -> dict[str, list[str]]:
+    """concept -> the scoring keys of the entries aligned to it, in vocabulary order (usually one)."""
     out: dict[str, list[str]] = {}
     for a in alignment.entries:
         if a.concept is not None:
-            out.setdefault(a.concept, []).append(a.key)
+            out.setdefault(a.concept, []).append(keys[a.key])
     return out
 
 
@@ -36,7 +63,7 @@ def _relation(pairs: tuple[tuple[str, float], ...], callers: Mapping[str, list[s
 
 
 def _as(rules: TagRules, key: str, callers: Mapping[str, list[str]]) -> TagRules:
-    """A concept's rules relabelled to one caller key (unchanged when the key is the concept's own)."""
+    """A concept's rules relabelled to one scoring key (unchanged when the key is the concept's own)."""
     groups = tuple(replace(g, tag=key) for g in rules.groups) if key != rules.tag else rules.groups
     patterns = tuple(replace(p, tag=key) for p in rules.patterns) if key != rules.tag else rules.patterns
     return replace(rules, tag=key, groups=groups, patterns=patterns,
@@ -45,14 +72,14 @@ def _as(rules: TagRules, key: str, callers: Mapping[str, list[str]]) -> TagRules
 
 
 def _follow(items: Iterable[TermGroup | PatternRule | FeatureRule], callers: Mapping[str, list[str]],
-            concepts: frozenset[str], keys: frozenset[str]) -> list:
-    """Signals and features of an aligned concept, once per caller key; those of a name-only
-    vocabulary tag stay as they are; the rest drop out."""
+            concepts: frozenset[str], own: frozenset[str]) -> list:
+    """Signals and features of an aligned concept, once per scoring key; those of a name-only
+    vocabulary tag (``own``) stay as they are; the rest drop out."""
     out = []
     for item in items:
         if item.tag in callers:
             out.extend(item if k == item.tag else replace(item, tag=k) for k in callers[item.tag])
-        elif item.tag in keys and item.tag not in concepts:
+        elif item.tag in own and item.tag not in concepts:
             out.append(item)
     return out
 
@@ -83,9 +110,9 @@ def _with_stand_ins(rules: TagRules, helpers: list[tuple[TagRules, float]]) -> T
     return replace(rules, groups=(*own, *borrowed))
 
 
-def vocabulary_rules(rules: RuleSet, alignment: VocabularyAlignment, keys: frozenset[str]) -> RuleSet:
-    """The rule set a vocabulary is matched and scored with, keyed by the caller's tag keys."""
-    callers = callers_of(alignment)
+def vocabulary_rules(rules: RuleSet, alignment: VocabularyAlignment, keys: Mapping[str, str]) -> RuleSet:
+    """The rule set a vocabulary is matched and scored with, keyed by its scoring keys."""
+    callers = callers_of(alignment, keys)
     concepts = frozenset(rules.tags)
     helped = stand_ins(rules, alignment.concepts)
     tags = {}
@@ -94,10 +121,11 @@ def vocabulary_rules(rules: RuleSet, alignment: VocabularyAlignment, keys: froze
             own = rules.tags[a.concept]
             if a.concept in helped:
                 own = _with_stand_ins(own, [(rules.tags[c], share) for c, share in helped[a.concept]])
-            tags[a.key] = _as(own, a.key, callers)
+            tags[keys[a.key]] = _as(own, keys[a.key], callers)
+    own_names = frozenset(keys[a.key] for a in alignment.entries if a.concept is None)
     return replace(rules, tags=MappingProxyType(dict(sorted(tags.items()))),
-                   signals=tuple(_follow(rules.signals, callers, concepts, keys)),
-                   features=tuple(_follow(rules.features, callers, concepts, keys)))
+                   signals=tuple(_follow(rules.signals, callers, concepts, own_names)),
+                   features=tuple(_follow(rules.features, callers, concepts, own_names)))
 
 
 def _terms(phrases: Iterable[str]) -> tuple[str, ...]:
@@ -109,7 +137,8 @@ def _terms(phrases: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def name_groups(vocabulary: Vocabulary, alignment: VocabularyAlignment, rules: RuleSet) -> list[TermGroup]:
+def name_groups(vocabulary: Vocabulary, alignment: VocabularyAlignment, rules: RuleSet,
+                keys: Mapping[str, str]) -> list[TermGroup]:
     """Terms from the caller's own words: a name-only entry's name (``http-client`` ~ 'http client'),
     the name of an entry aligned on weak evidence, and every entry's ``aliases``; never a term its
     concept already has, so a well-aligned entry scores exactly as its concept."""
@@ -124,7 +153,7 @@ def name_groups(vocabulary: Vocabulary, alignment: VocabularyAlignment, rules: R
             known = {normalise(t) for g in rules.tags[a.concept].groups for t in g.terms}
             terms = tuple(t for t in terms if t not in known)
         if terms:
-            out.append(TermGroup(tag=tag.key, name=f"{tag.key}/name", terms=terms, weight=NAME_WEIGHT,
+            out.append(TermGroup(tag=keys[tag.key], name=f"{tag.key}/name", terms=terms, weight=NAME_WEIGHT,
                                  source="vocabulary"))
     return out
 

@@ -361,18 +361,19 @@ class _Tally:
 
 def known_rules(tagger: Tagger) -> dict[str, RuleInfo]:
     """Every rule that could fire for the tagger's vocabulary (rule-less tags: their own name)."""
+    compiled = tagger.compiled_for(tagger.vocabulary)
     allowed = tagger.vocabulary.keys
-    matcher = tagger.matcher_for(tagger.vocabulary)
+    entry = compiled.entries  # scoring key -> the vocabulary's own key, which outcomes are in
     out: dict[str, RuleInfo] = {}
-    for g in matcher.groups:
+    for g in compiled.matcher.groups:
         kind = ("name" if g.source == "vocabulary" else "signal" if "/signal:" in g.name
                 else "negative" if g.weight < 0 else "keywords")
-        _add_rule(out, RuleInfo(g.name, g.tag, kind, g.weight, _normal_terms(g.terms)), allowed)
-    for p, _rx in matcher.patterns:
+        _add_rule(out, RuleInfo(g.name, entry.get(g.tag, g.tag), kind, g.weight, _normal_terms(g.terms)), allowed)
+    for p, _rx in compiled.matcher.patterns:
         kind = "signal" if "/signal:" in p.name else "pattern"
-        _add_rule(out, RuleInfo(p.name, p.tag, kind, p.weight, ()), allowed)
-    for f in matcher.features:
-        _add_rule(out, RuleInfo(f.name, f.tag, "feature", f.weight, (f.feature,)), allowed)
+        _add_rule(out, RuleInfo(p.name, entry.get(p.tag, p.tag), kind, p.weight, ()), allowed)
+    for f in compiled.matcher.features:
+        _add_rule(out, RuleInfo(f.name, entry.get(f.tag, f.tag), "feature", f.weight, (f.feature,)), allowed)
     return out
 
 

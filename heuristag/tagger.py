@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .align import ConceptIndex, VocabularyAlignment, align, concept_index
@@ -14,7 +15,7 @@ from .document import Document, extract
 from .errors import require_positive
 from .matcher import Evidence, Matcher
 from .normalise import normalise
-from .relabel import NAME_WEIGHT, name_groups, name_only, vocabulary_rules
+from .relabel import NAME_WEIGHT, name_groups, name_only, scoring_keys, vocabulary_rules
 from .request import DEFAULT_MAX_TAGS, Request, from_readme
 from .result import Result
 from .rules import RuleSet, load_rules
@@ -31,9 +32,24 @@ class VocabularyRules:
     """What one vocabulary is tagged with: its alignment, its own rule set and their compiled matcher."""
 
     alignment: VocabularyAlignment
-    rules: RuleSet
+    rules: RuleSet                     # keyed by scoring keys (relabel.scoring_keys)
     matcher: Matcher
-    name_only: tuple[Tag, ...]
+    name_only: tuple[tuple[str, Tag], ...]   # (scoring key, entry) of entries with no concept
+    keys: Mapping[str, str]            # entry key -> scoring key
+    entries: Mapping[str, str]         # scoring key -> entry key
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(self.entries)
+
+    def to_entries(self, ranking: Ranking) -> Ranking:
+        """A ranking in scoring keys as the caller's keys (the same object when they are one)."""
+        if all(k == v for k, v in self.entries.items()):
+            return ranking
+        back = self.entries
+        scores = tuple(replace(s, tag=back[s.tag], evidence=tuple(e._replace(tag=back[e.tag]) for e in s.evidence))
+                       for s in ranking.scores)
+        return Ranking(scores, tuple(back[k] for k in ranking.chosen))
 
 
 class Tagger:
@@ -70,15 +86,20 @@ class Tagger:
         if cached is not None and (cached[0] is vocabulary.tags or cached[0] == vocabulary.tags):
             return cached[1]
         alignment = align(vocabulary, self.concepts())
-        rules = vocabulary_rules(self.rules, alignment, vocabulary.keys)
-        extra = name_groups(vocabulary, alignment, self.rules)
-        signature = (tuple(sorted((a.key, a.concept or "") for a in alignment.entries)),
-                     tuple((g.tag, g.terms) for g in extra))
+        keys = scoring_keys(alignment)
+        rules = vocabulary_rules(self.rules, alignment, keys)
+        extra = name_groups(vocabulary, alignment, self.rules, keys)
+        # what the matcher is built from: vocabularies that differ only in ids, or are renamings of
+        # one another, share it
+        signature = (tuple(sorted((keys[a.key], a.concept or "") for a in alignment.entries)),
+                     tuple((g.tag, g.name, g.terms) for g in extra))
         matcher = self._matchers.get(signature)
         if matcher is None:
             matcher = Matcher(rules, extra)
             _bounded(self._matchers)[signature] = matcher
-        compiled = VocabularyRules(alignment, rules, matcher, tuple(name_only(vocabulary, alignment)))
+        compiled = VocabularyRules(alignment, rules, matcher,
+                                   tuple((keys[t.key], t) for t in name_only(vocabulary, alignment)),
+                                   MappingProxyType(keys), MappingProxyType({v: k for k, v in keys.items()}))
         _bounded(self._compiled)[vocabulary.fingerprint] = (vocabulary.tags, compiled)
         return compiled
 
@@ -87,7 +108,7 @@ class Tagger:
         return self.compiled_for(vocabulary).matcher
 
     def rules_for(self, vocabulary: Vocabulary) -> RuleSet:
-        """The rule set a vocabulary is scored with (its tags keyed by the vocabulary's names)."""
+        """The rule set a vocabulary is scored with, keyed by its scoring keys (``evidence`` too)."""
         return self.compiled_for(vocabulary).rules
 
     def alignment_for(self, vocabulary: Vocabulary) -> VocabularyAlignment:
@@ -97,14 +118,20 @@ class Tagger:
         return extract(_scrub(request.readme), _scrub(request.description), self.rules.boilerplate_headings)
 
     def evidence(self, doc: Document, vocabulary: Vocabulary) -> list[Evidence]:
+        """Every piece of evidence, tagged with scoring keys (the concepts' own for aligned entries)."""
         compiled = self.compiled_for(vocabulary)
         found = compiled.matcher.match(doc)
         if compiled.name_only:
-            found.extend(_fuzzy_names(doc, list(compiled.name_only), found))
+            found.extend(_fuzzy_names(doc, compiled.name_only, found))
         return found
 
+    def score_evidence(self, evidence: list[Evidence], vocabulary: Vocabulary, max_tags: int) -> Ranking:
+        """``evidence`` of this vocabulary scored, as a ranking of the vocabulary's own tag keys."""
+        compiled = self.compiled_for(vocabulary)
+        return compiled.to_entries(score(evidence, compiled.rules, compiled.allowed, max_tags))
+
     def rank(self, doc: Document, vocabulary: Vocabulary, max_tags: int) -> Ranking:
-        return score(self.evidence(doc, vocabulary), self.rules_for(vocabulary), vocabulary.keys, max_tags)
+        return self.score_evidence(self.evidence(doc, vocabulary), vocabulary, max_tags)
 
     def tag_request(self, request: Request) -> Result:
         vocabulary = request.vocabulary or self.vocabulary
@@ -152,7 +179,7 @@ def _text_argument(name: str, value: Any, encoding: str | None = None) -> str:
     raise TypeError(f"{name} must be str or bytes, got {type(value).__name__}")
 
 
-def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[Evidence]:
+def _fuzzy_names(doc: Document, tags: Sequence[tuple[str, Tag]], exact: list[Evidence]) -> list[Evidence]:
     """rapidfuzz on the short fields only, for rule-less tags: catches 'HTTP-Clients', 'httpclient'."""
     from rapidfuzz import fuzz  # lazy: only vocabularies with rule-less tags need it
 
@@ -162,13 +189,13 @@ def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[
         text = normalise(doc.field_text(fname))[:2000]
         if not text:
             continue
-        for t in tags:
+        for key, t in tags:
             phrase = normalise(t.name)
-            if len(phrase) < 4 or (t.key, fname) in have:
+            if len(phrase) < 4 or (key, fname) in have:
                 continue
             ratio = fuzz.partial_ratio(phrase, text)
             if ratio >= FUZZY_MIN_RATIO:
-                out.append(Evidence(t.key, f"{t.key}/name~fuzzy", fname, phrase, 0,
+                out.append(Evidence(key, f"{t.key}/name~fuzzy", fname, phrase, 0,
                                     round(NAME_WEIGHT * ratio / 100.0, 3)))
     return out
 
