@@ -1,10 +1,12 @@
-"""A vocabulary's own rule set: its aligned concepts' rules under the caller's names, and nothing else.
+"""A vocabulary's own rule set: one copy of its aligned concepts' rules per entry, and nothing else.
 
 Only the vocabulary's concepts take part, so a term of a concept the caller did not ask for cannot win
 the longest match and hide theirs ("game engine" is not taken from `game` by a game-engine rule the
-vocabulary lacks). Signals, features and relations follow their concept to the caller's names, or
-drop out with it. For a vocabulary of concept names (the seed's 90 tags) the result is the rule set
-itself without the concepts it does not name, so its answers are the ones it always had.
+vocabulary lacks). Each entry is scored under a scoring key (its concept's own key, so any spelling of
+the vocabulary scores alike; the tagger maps answers back to the caller's names). Signals, features
+and relations follow their concept to those keys, or drop out with it. For a vocabulary of concept
+names (the seed's 90 tags) the result is the rule set itself without the concepts it does not name,
+so its answers are the ones it always had.
 """
 
 from __future__ import annotations
