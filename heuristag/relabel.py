@@ -98,10 +98,16 @@ def stand_ins(rules: RuleSet, present: frozenset[str]) -> dict[str, list[tuple[s
 
 def _with_stand_ins(rules: TagRules, helpers: list[tuple[TagRules, float]]) -> TagRules:
     """A concept's rules plus, at a share of their weight, the keywords of absent concepts standing in
-    for it; its negative terms that are theirs stop counting ('game engine' is against `game` only
-    because game-engine would take it)."""
-    borrowed = [replace(g, tag=rules.tag, name=f"{g.name}~stand-in", weight=round(g.weight * share, 4))
-                for helper, share in helpers for g in helper.groups if g.weight > 0]
+    for it (those it does not have itself); its negative terms that are theirs stop counting ('game
+    engine' is against `game` only because game-engine would take it)."""
+    mine = {normalise(t) for g in rules.groups if g.weight > 0 for t in g.terms}
+    borrowed = []
+    for helper, share in helpers:
+        for g in helper.groups:
+            new = tuple(t for t in g.terms if normalise(t) not in mine)  # what it already says counts once
+            if g.weight > 0 and new:
+                borrowed.append(replace(g, tag=rules.tag, name=f"{g.name}~stand-in", terms=new,
+                                        weight=round(g.weight * share, 4)))
     theirs = {normalise(t) for g in borrowed for t in g.terms}
     own = []
     for g in rules.groups:
