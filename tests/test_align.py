@@ -383,3 +383,18 @@ def test_explain_shows_the_alignment(tmp_path):
     out = run_cli("explain", str(readme), "--tags", str(vocab), "--json")
     tags = json.loads(out.stdout)["tags"]
     assert tags[0]["alignment"] == {"name": "人工智能", "concept": "ai", "how": TRANSLATION, "matched": "人工智能"}
+
+
+def test_a_users_concept_folder_aligns_their_names(tmp_path):
+    (tmp_path / "concepts").mkdir()
+    (tmp_path / "concepts" / "homelab.yaml").write_text(
+        "tag: homelab\naliases: [home-lab, 家庭实验室]\nkeywords:\n  - terms: [homelab, home lab, 家庭实验室]\n"
+        "    weight: 3.0\n", encoding="utf-8")
+    vocab = tmp_path / "v.txt"
+    vocab.write_text("家庭实验室\ndatabase\n", encoding="utf-8")
+    out = run_cli("vocab", "check", str(vocab), "--rules", str(tmp_path))
+    assert out.stdout.decode("utf-8").splitlines()[0].split()[:3] == ["家庭实验室", "->", "homelab"]
+    readme = tmp_path / "README.md"
+    readme.write_text("# rackup\n\nScripts for your homelab: one rack, many services.\n", encoding="utf-8")
+    out = run_cli("tag", str(readme), "--rules", str(tmp_path), "--tags", str(vocab), "--format", "names")
+    assert json.loads(out.stdout)["tags"] == ["家庭实验室"], out.stderr
