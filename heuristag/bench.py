@@ -195,7 +195,6 @@ def time_stages(records: list[BenchRecord], tagger: Any, fmt: str = "objects") -
     from .document import extract
     from .request import from_record
     from .result import Result
-    from .scorer import score
 
     clock = time.perf_counter
     out: list[StageTimes] = []
@@ -211,7 +210,7 @@ def time_stages(records: list[BenchRecord], tagger: Any, fmt: str = "objects") -
         t2 = clock()
         evidence = tagger.evidence(doc, vocabulary)
         t3 = clock()
-        ranking = score(evidence, tagger.rules, vocabulary.keys, request.max_tags)
+        ranking = tagger.score_evidence(evidence, vocabulary, request.max_tags)
         t4 = clock()
         tags = tuple(t for t in (vocabulary.get(k) for k in ranking.chosen) if t is not None)
         Result(id=request.id, tags=tags, ranking=ranking, truncated=doc.truncated).to_json(fmt)

@@ -19,12 +19,13 @@ def examples(*lines: str) -> dict[str, Any]:
             "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
-def add_rule_options(p: argparse.ArgumentParser) -> None:
+def add_rule_options(p: argparse.ArgumentParser, tags: bool = True) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="DIR",
                    help="a folder (or file) of YAML rules layered over the built-in ones; repeatable")
     p.add_argument("--no-builtin-rules", action="store_true", help="use only the --rules given")
-    p.add_argument("--tags", metavar="VOCAB", help="vocabulary file: JSON list of {id, name}, YAML list, "
-                                                   "or one name per line (default: the built-in 90 tags)")
+    if tags:
+        p.add_argument("--tags", metavar="VOCAB", help="vocabulary file: JSON list of {id, name}, YAML list, "
+                                                       "or one name per line (default: the built-in 90 tags)")
 
 
 def encoding_name(value: str) -> str:
@@ -143,6 +144,7 @@ def unused_rule_warnings(tagger: Any, vocabulary: Any, rule_dirs: list[str]) -> 
     from .rules import rule_files
 
     user = {str(f) for d in rule_dirs for f in rule_files(Path(d))}
+    concepts = tagger.alignment_for(vocabulary).concepts
     out: list[str] = []
     for rules in tagger.rules.tags.values():
         parts = rules.source.split("+")
@@ -150,9 +152,9 @@ def unused_rule_warnings(tagger: Any, vocabulary: Any, rule_dirs: list[str]) -> 
         if not mine:
             continue
         tag = vocabulary.get(rules.tag)
-        if tag is None:
+        if tag is None and rules.tag not in concepts:
             out.append(f"{mine[-1]}: rules for tag {rules.name!r}, which the vocabulary does not have: ignored")
-        elif len(mine) == len(parts) and rules.id is not None and tag.id is not None and rules.id != tag.id:
+        elif tag is not None and tag.id is not None and len(mine) == len(parts) and rules.id not in (None, tag.id):
             out.append(f"{mine[-1]}: tag {rules.name!r} has id {rules.id} here but {tag.id!r} in the vocabulary, "
                        "which wins")
     for rule in (*tagger.rules.signals, *tagger.rules.features):
@@ -183,7 +185,8 @@ def run_tag(args: argparse.Namespace) -> int:
     if args.explain:
         from .explain import render_text
 
-        print(render_text(result, runners_up=3), file=sys.stderr)
+        alignment = tagger.alignment_for(request.vocabulary or tagger.vocabulary)
+        print(render_text(result, runners_up=3, alignment=alignment), file=sys.stderr)
     return 0
 
 
@@ -194,9 +197,11 @@ def run_explain(args: argparse.Namespace) -> int:
     request = build_request(args, tagger)
     result = tagger.tag_request(request)
     _warn(args, tagger, request, result.truncated)
+    alignment = tagger.alignment_for(request.vocabulary or tagger.vocabulary)
     if args.json:
-        print(json.dumps(render_json(result, runners_up=args.runners_up), ensure_ascii=False, indent=1))
+        print(json.dumps(render_json(result, runners_up=args.runners_up, alignment=alignment),
+                         ensure_ascii=False, indent=1))
     else:
         print(result.to_json())
-        print(render_text(result, runners_up=args.runners_up))
+        print(render_text(result, runners_up=args.runners_up, alignment=alignment))
     return 0

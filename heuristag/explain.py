@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .result import Result
 from .scorer import TagScore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .align import VocabularyAlignment
 
 
 def _shown(result: Result, runners_up: int) -> list[tuple[TagScore, bool]]:
@@ -15,12 +18,27 @@ def _shown(result: Result, runners_up: int) -> list[tuple[TagScore, bool]]:
     return out + [(s, False) for s in others]
 
 
-def render_text(result: Result, runners_up: int = 3, max_lines: int = 8) -> str:
+def _aligned(alignment: VocabularyAlignment | None, tag: str) -> str | None:
+    """How a tag's name came by its rules, unless it is simply the concept's own name."""
+    a = alignment.get(tag) if alignment is not None else None
+    if a is None or (a.how == "name" and a.concept == tag):
+        return None
+    if a.concept is None:
+        return "no concept: matched by its own name"
+    detail = f" {a.matched!r}" if a.matched else ""
+    return f"rules of concept {a.concept!r} ({a.how}{detail})"
+
+
+def render_text(result: Result, runners_up: int = 3, max_lines: int = 8,
+                alignment: VocabularyAlignment | None = None) -> str:
     lines: list[str] = []
     for s, chosen in _shown(result, runners_up):
         mark = "+" if chosen else " "
         why = f"  ({s.reason})" if s.reason and s.reason != "chosen" else ""
         lines.append(f"{mark} {s.tag:<20} score {s.score:7.2f}  threshold {s.threshold:.2f}{why}")
+        aligned = _aligned(alignment, s.tag)
+        if aligned:
+            lines.append(f"      {aligned}")
         for rule, fname, points in s.contributions[:max_lines]:
             samples = sorted({e.text for e in s.evidence if e.rule == rule and e.field == fname})[:3]
             lines.append(f"      {points:+7.2f}  {rule:<36} {fname:<11} {', '.join(repr(t) for t in samples)}")
@@ -31,11 +49,13 @@ def render_text(result: Result, runners_up: int = 3, max_lines: int = 8) -> str:
     return "\n".join(lines)
 
 
-def render_json(result: Result, runners_up: int = 3) -> dict[str, Any]:
+def render_json(result: Result, runners_up: int = 3, alignment: VocabularyAlignment | None = None) -> dict[str, Any]:
     tags = []
     for s, chosen in _shown(result, runners_up):
+        a = alignment.get(s.tag) if alignment is not None else None
         tags.append({
             "tag": s.tag, "chosen": chosen, "reason": s.reason, "score": s.score, "threshold": s.threshold,
+            "alignment": a.as_dict() if a is not None else None,
             "contributions": [{"rule": r, "field": f, "points": p} for r, f, p in s.contributions],
             "evidence": [{"rule": e.rule, "field": e.field, "text": e.text, "position": e.position,
                           "weight": e.weight} for e in s.evidence[:200]],

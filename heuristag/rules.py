@@ -23,6 +23,8 @@ ALL_FIELDS = frozenset(FIELDS)
 #: "database" or "android" appear as configuration keys and paths far more than as the subject.
 DEFAULT_FIELDS = ALL_FIELDS - {"code", "links"}
 MAX_PATTERN_CHARS = 1000
+#: The keys of a file that is not a tag file: signals.yaml, relations.yaml.
+SETTINGS_KEYS = ("signals", "features", "field_weights", "scoring", "boilerplate_headings", "stand_in")
 
 #: The one set of defaults: a pack that leaves out ``field_weights`` or ``scoring`` gets exactly these,
 #: which are also the built-in pack's values (docs/RULES_GUIDE.md tabulates them; a test keeps the three equal).
@@ -106,6 +108,9 @@ class RuleSet:
     sources: tuple[str, ...] = ()
     needs_support: frozenset[str] = frozenset()   # names of the groups marked needs_support
     kinds: frozenset[str] = frozenset()           # keys of the tags marked kind: true
+    #: (concept, other concept, share): the concept's keywords may stand in for the other's when a
+    #: vocabulary has the other but not it (heuristag/relabel.py); sorted, later layers override.
+    stand_ins: tuple[tuple[str, str, float], ...] = ()
 
     def all_groups(self) -> Iterable[TermGroup]:
         for key in sorted(self.tags):
@@ -274,12 +279,18 @@ def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
         if k not in DEFAULT_SCORING:
             raise HeuristagError(source, f"scoring.{k}: unknown setting (known: {', '.join(DEFAULT_SCORING)})")
         scoring[k] = float(v)
+    stand_ins = {(a, b): share for a, b, share in rs.stand_ins}
+    for concept, others in (data.get("stand_in") or {}).items():
+        for other, share in (others or {}).items():
+            if not isinstance(concept, str) or not isinstance(other, str):
+                raise HeuristagError(source, f"stand_in: concept names must be text, got {concept!r}: {other!r}")
+            stand_ins[(tag_key(concept), tag_key(other))] = float(share)
     boiler = rs.boilerplate_headings
     if data.get("boilerplate_headings"):
         boiler = tuple(dict.fromkeys(boiler + tuple(normalise(h) for h in data["boilerplate_headings"])))
     return replace(rs, signals=tuple(signals), features=tuple(features),
                    field_weights=MappingProxyType(field_weights), scoring=MappingProxyType(scoring),
-                   boilerplate_headings=boiler)
+                   boilerplate_headings=boiler, stand_ins=tuple(sorted((a, b, v) for (a, b), v in stand_ins.items())))
 
 
 def _merge_tag(old: TagRules | None, new: TagRules, mode: str) -> TagRules:
@@ -374,7 +385,7 @@ def _layer(rs: RuleSet, parsed: Iterable[tuple[Path, dict[str, Any]]]) -> RuleSe
         if "tag" in data:
             new = tag_rules_from(data, source)
             tags[new.tag] = _merge_tag(tags.get(new.tag), new, data.get("mode", "extend"))
-        elif any(k in data for k in ("signals", "features", "field_weights", "scoring", "boilerplate_headings")):
+        elif any(k in data for k in SETTINGS_KEYS):
             rs = _apply_signals(rs, data, source)
         elif data:
             raise HeuristagError(f"{source}:1", "neither a tag file (no 'tag' key) nor a signals file")

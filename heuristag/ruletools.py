@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
 SCHEMA_LINE = "# yaml-language-server: $schema="
 BROAD_DEFAULT = 0.30
 TERMS_DEFAULT = 5
-_SIGNAL_KEYS = ("signals", "features", "field_weights", "scoring", "boilerplate_headings")
 _WHERE_LINE = re.compile(r"^(.*):(\d+)$")
 
 
@@ -84,7 +83,7 @@ def check_paths(paths: Sequence[str | Path], vocabulary: Vocabulary) -> list[Fin
 
 def check_file(path: Path, state: _CheckState) -> None:
     """Header, YAML, schema, then the checks the schema cannot express."""
-    from .rules import validate
+    from .rules import SETTINGS_KEYS, validate
     from .yamlload import load_yaml
 
     where = str(path)
@@ -113,7 +112,7 @@ def check_file(path: Path, state: _CheckState) -> None:
     state.findings.extend(from_error(e, where) for e in validate(data, lines, where))
     if "tag" in data:
         _check_tag_file(path, data, lines, state)
-    elif any(k in data for k in _SIGNAL_KEYS):
+    elif any(k in data for k in SETTINGS_KEYS):
         _check_signals(where, data, lines, state)
     else:
         add(Finding(where, 1, "error", "neither a tag file (no 'tag' key) nor a signals file"))
@@ -362,18 +361,19 @@ class _Tally:
 
 def known_rules(tagger: Tagger) -> dict[str, RuleInfo]:
     """Every rule that could fire for the tagger's vocabulary (rule-less tags: their own name)."""
+    compiled = tagger.compiled_for(tagger.vocabulary)
     allowed = tagger.vocabulary.keys
-    matcher = tagger.matcher_for(tagger.vocabulary)
+    entry = compiled.entries  # scoring key -> the vocabulary's own key, which outcomes are in
     out: dict[str, RuleInfo] = {}
-    for g in matcher.groups:
+    for g in compiled.matcher.groups:
         kind = ("name" if g.source == "vocabulary" else "signal" if "/signal:" in g.name
                 else "negative" if g.weight < 0 else "keywords")
-        _add_rule(out, RuleInfo(g.name, g.tag, kind, g.weight, _normal_terms(g.terms)), allowed)
-    for p, _rx in matcher.patterns:
+        _add_rule(out, RuleInfo(g.name, entry.get(g.tag, g.tag), kind, g.weight, _normal_terms(g.terms)), allowed)
+    for p, _rx in compiled.matcher.patterns:
         kind = "signal" if "/signal:" in p.name else "pattern"
-        _add_rule(out, RuleInfo(p.name, p.tag, kind, p.weight, ()), allowed)
-    for f in matcher.features:
-        _add_rule(out, RuleInfo(f.name, f.tag, "feature", f.weight, (f.feature,)), allowed)
+        _add_rule(out, RuleInfo(p.name, entry.get(p.tag, p.tag), kind, p.weight, ()), allowed)
+    for f in compiled.matcher.features:
+        _add_rule(out, RuleInfo(f.name, entry.get(f.tag, f.tag), "feature", f.weight, (f.feature,)), allowed)
     return out
 
 

@@ -4,36 +4,52 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from .align import ConceptIndex, VocabularyAlignment, align, concept_index
 from .document import Document, extract
 from .errors import require_positive
 from .matcher import Evidence, Matcher
 from .normalise import normalise
+from .relabel import NAME_WEIGHT, name_groups, name_only, scoring_keys, vocabulary_rules
 from .request import DEFAULT_MAX_TAGS, Request, from_readme
 from .result import Result
-from .rules import RuleSet, TermGroup, load_rules
+from .rules import RuleSet, load_rules
 from .scorer import Ranking, score
 from .vocabulary import Tag, Vocabulary, builtin_vocabulary, load_vocabulary_file, parse_vocabulary
 
-#: Weight of a rule-less vocabulary tag's own name, and how close a fuzzy hit in a short field must be.
-NAME_WEIGHT = 2.0
+#: How close a fuzzy hit of a name-only tag in a short field must be.
 FUZZY_MIN_RATIO = 90.0
 _SHORT_FIELDS = ("title", "description", "headings")
 
 
-def name_rules(tags: Iterable[Tag]) -> list[TermGroup]:
-    """A tag nobody wrote rules for is matched by its own name (`http-client` ~ 'http client')."""
-    out = []
-    for t in tags:
-        phrase = normalise(t.name)
-        if phrase:
-            terms = tuple(dict.fromkeys([phrase, phrase.replace(" ", "")]))
-            out.append(TermGroup(tag=t.key, name=f"{t.key}/name", terms=terms, weight=NAME_WEIGHT,
-                                 source="vocabulary"))
-    return out
+@dataclass(frozen=True)
+class VocabularyRules:
+    """What one vocabulary is tagged with: its alignment, its own rule set and their compiled matcher."""
+
+    alignment: VocabularyAlignment
+    rules: RuleSet                     # keyed by scoring keys (relabel.scoring_keys)
+    matcher: Matcher
+    name_only: tuple[tuple[str, Tag], ...]   # (scoring key, entry) of entries with no concept
+    keys: Mapping[str, str]            # entry key -> scoring key
+    entries: Mapping[str, str]         # scoring key -> entry key
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        return frozenset(self.entries)
+
+    def to_entries(self, ranking: Ranking) -> Ranking:
+        """A ranking in scoring keys as the caller's keys (the same object when they are one)."""
+        if all(k == v for k, v in self.entries.items()):
+            return ranking
+        back = self.entries
+        scores = tuple(replace(s, tag=back[s.tag], evidence=tuple(e._replace(tag=back[e.tag]) for e in s.evidence))
+                       for s in ranking.scores)
+        return Ranking(scores, tuple(back[k] for k in ranking.chosen))
 
 
 class Tagger:
@@ -43,7 +59,9 @@ class Tagger:
                  builtin_rules: bool = True, vocabulary: Vocabulary | list | str | os.PathLike | None = None) -> None:
         self.rules = rules if rules is not None else load_rules(rules_dirs, builtin=builtin_rules)
         self.vocabulary = self._vocab(vocabulary) if vocabulary is not None else builtin_vocabulary()
-        self._matchers: dict[frozenset[str], Matcher] = {}
+        self._index: ConceptIndex | None = None
+        self._compiled: dict[int, tuple[tuple[Tag, ...], VocabularyRules]] = {}
+        self._matchers: dict[tuple, Matcher] = {}
         self.matcher_for(self.vocabulary)  # compile now: rule errors surface at construction
 
     @staticmethod
@@ -55,31 +73,65 @@ class Tagger:
             return load_vocabulary_file(v)
         return parse_vocabulary(v, "vocabulary")
 
-    def matcher_for(self, vocabulary: Vocabulary) -> Matcher:
-        """The compiled matcher for a vocabulary: shared unless it has tags without rules."""
-        ruleless = frozenset(k for k in vocabulary.keys if k not in self.rules.tags)
-        matcher = self._matchers.get(ruleless)
+    def concepts(self) -> ConceptIndex:
+        """Every concept of the rule set by every spelling alignment tries (built on first use)."""
+        if self._index is None:
+            self._index = concept_index(self.rules)
+        return self._index
+
+    def compiled_for(self, vocabulary: Vocabulary) -> VocabularyRules:
+        """Align a vocabulary and compile its rules, once: cached by the vocabulary's fingerprint, and
+        the matcher by what it is built from, so vocabularies that differ only in ids share one."""
+        cached = self._compiled.get(vocabulary.fingerprint)
+        if cached is not None and (cached[0] is vocabulary.tags or cached[0] == vocabulary.tags):
+            return cached[1]
+        alignment = align(vocabulary, self.concepts())
+        keys = scoring_keys(alignment)
+        rules = vocabulary_rules(self.rules, alignment, keys)
+        extra = name_groups(vocabulary, alignment, self.rules, keys)
+        # what the matcher is built from: vocabularies that differ only in ids, or are renamings of
+        # one another, share it
+        signature = (tuple(sorted((keys[a.key], a.concept or "") for a in alignment.entries)),
+                     tuple((g.tag, g.name, g.terms) for g in extra))
+        matcher = self._matchers.get(signature)
         if matcher is None:
-            extra = name_rules(t for t in vocabulary if t.key in ruleless)
-            matcher = Matcher(self.rules, extra)
-            if len(self._matchers) > 64:
-                self._matchers.clear()
-            self._matchers[ruleless] = matcher
-        return matcher
+            matcher = Matcher(rules, extra)
+            _bounded(self._matchers)[signature] = matcher
+        compiled = VocabularyRules(alignment, rules, matcher,
+                                   tuple((keys[t.key], t) for t in name_only(vocabulary, alignment)),
+                                   MappingProxyType(keys), MappingProxyType({v: k for k, v in keys.items()}))
+        _bounded(self._compiled)[vocabulary.fingerprint] = (vocabulary.tags, compiled)
+        return compiled
+
+    def matcher_for(self, vocabulary: Vocabulary) -> Matcher:
+        """The compiled matcher for a vocabulary: only its concepts' rules, under its names."""
+        return self.compiled_for(vocabulary).matcher
+
+    def rules_for(self, vocabulary: Vocabulary) -> RuleSet:
+        """The rule set a vocabulary is scored with, keyed by its scoring keys (``evidence`` too)."""
+        return self.compiled_for(vocabulary).rules
+
+    def alignment_for(self, vocabulary: Vocabulary) -> VocabularyAlignment:
+        return self.compiled_for(vocabulary).alignment
 
     def document(self, request: Request) -> Document:
         return extract(_scrub(request.readme), _scrub(request.description), self.rules.boilerplate_headings)
 
     def evidence(self, doc: Document, vocabulary: Vocabulary) -> list[Evidence]:
-        matcher = self.matcher_for(vocabulary)
-        found = matcher.match(doc)
-        ruleless = [t for t in vocabulary if t.key not in self.rules.tags]
-        if ruleless:
-            found.extend(_fuzzy_names(doc, ruleless, found))
+        """Every piece of evidence, tagged with scoring keys (the concepts' own for aligned entries)."""
+        compiled = self.compiled_for(vocabulary)
+        found = compiled.matcher.match(doc)
+        if compiled.name_only:
+            found.extend(_fuzzy_names(doc, compiled.name_only, found))
         return found
 
+    def score_evidence(self, evidence: list[Evidence], vocabulary: Vocabulary, max_tags: int) -> Ranking:
+        """``evidence`` of this vocabulary scored, as a ranking of the vocabulary's own tag keys."""
+        compiled = self.compiled_for(vocabulary)
+        return compiled.to_entries(score(evidence, compiled.rules, compiled.allowed, max_tags))
+
     def rank(self, doc: Document, vocabulary: Vocabulary, max_tags: int) -> Ranking:
-        return score(self.evidence(doc, vocabulary), self.rules, vocabulary.keys, max_tags)
+        return self.score_evidence(self.evidence(doc, vocabulary), vocabulary, max_tags)
 
     def tag_request(self, request: Request) -> Result:
         vocabulary = request.vocabulary or self.vocabulary
@@ -127,7 +179,7 @@ def _text_argument(name: str, value: Any, encoding: str | None = None) -> str:
     raise TypeError(f"{name} must be str or bytes, got {type(value).__name__}")
 
 
-def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[Evidence]:
+def _fuzzy_names(doc: Document, tags: Sequence[tuple[str, Tag]], exact: list[Evidence]) -> list[Evidence]:
     """rapidfuzz on the short fields only, for rule-less tags: catches 'HTTP-Clients', 'httpclient'."""
     from rapidfuzz import fuzz  # lazy: only vocabularies with rule-less tags need it
 
@@ -137,15 +189,22 @@ def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[
         text = normalise(doc.field_text(fname))[:2000]
         if not text:
             continue
-        for t in tags:
+        for key, t in tags:
             phrase = normalise(t.name)
-            if len(phrase) < 4 or (t.key, fname) in have:
+            if len(phrase) < 4 or (key, fname) in have:
                 continue
             ratio = fuzz.partial_ratio(phrase, text)
             if ratio >= FUZZY_MIN_RATIO:
-                out.append(Evidence(t.key, f"{t.key}/name~fuzzy", fname, phrase, 0,
+                out.append(Evidence(key, f"{t.key}/name~fuzzy", fname, phrase, 0,
                                     round(NAME_WEIGHT * ratio / 100.0, 3)))
     return out
+
+
+def _bounded(cache: dict) -> dict:
+    """A per-vocabulary cache that cannot grow without bound (a batch may carry many vocabularies)."""
+    if len(cache) > 64:
+        cache.clear()
+    return cache
 
 
 _default: Tagger | None = None
