@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 from .errors import HeuristagError, one_line, require_positive
 from .outputs import OUTPUT_FORMATS, header, output_format_for, row_writer
+from .parsers import resolve as resolve_parser
 from .request import DEFAULT_MAX_TAGS, from_prompt, from_readme, from_record, looks_like_prompt
 from .result import FORMATS
 from .textio import MAX_FILE_BYTES, read_text_file
@@ -50,6 +51,7 @@ class TaggerSpec:
     tags: str | None = None
     fmt: str = "objects"
     encoding: str | None = None   # --encoding: input files and JSONL lines in this codec, not detected
+    parser: str | None = None     # --parser, resolved by the parent (parsers.resolve), so workers agree
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ def build_tagger(spec: TaggerSpec) -> Any:
     from .commands import make_tagger
 
     args = argparse.Namespace(rules=list(spec.rules_dirs), no_builtin_rules=not spec.builtin_rules, tags=spec.tags,
-                              encoding=spec.encoding)
+                              encoding=spec.encoding, parser=spec.parser)
     return make_tagger(args)
 
 
@@ -669,7 +671,8 @@ def register(sub: Any) -> None:
 def spec_from_args(args: argparse.Namespace, output_format: str = "jsonl") -> TaggerSpec:
     fmt = "objects" if output_format == "csv" else getattr(args, "format", "objects")  # CSV needs names and ids
     return TaggerSpec(rules_dirs=tuple(args.rules), builtin_rules=not args.no_builtin_rules,
-                      tags=args.tags, fmt=fmt, encoding=getattr(args, "encoding", None))
+                      tags=args.tags, fmt=fmt, encoding=getattr(args, "encoding", None),
+                      parser=resolve_parser(getattr(args, "parser", None)))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -207,7 +207,7 @@ def time_stages(records: list[BenchRecord], tagger: Any, fmt: str = "objects") -
             continue
         vocabulary = request.vocabulary or tagger.vocabulary
         t1 = clock()
-        doc = extract(request.readme, request.description, tagger.rules.boilerplate_headings)
+        doc = extract(request.readme, request.description, tagger.rules.boilerplate_headings, tagger.parser)
         t2 = clock()
         evidence = tagger.evidence(doc, vocabulary)
         t3 = clock()

@@ -6,10 +6,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from types import MappingProxyType
-from typing import Any
 from urllib.parse import unquote, urlsplit
-
-from markdown_it import MarkdownIt
 
 #: READMEs longer than this many characters are analysed up to here (the rest rarely says more).
 MAX_README_CHARS = 1_000_000
@@ -197,24 +194,6 @@ def _open_tag(line: str) -> bool:
     return lt >= 0 and lt > line.rfind(">") and lt + 1 < len(line) and line[lt + 1].isalpha()
 
 
-def _markdown() -> MarkdownIt:
-    """A CommonMark parser trimmed to what tagging reads.
-
-    Emphasis, strikethrough, entities, tables, rules and reference definitions only decorate text the
-    matcher sees anyway, and URL normalisation (a third of inline parsing) is wasted on hrefs that are
-    only split into words: dropping them keeps the whole pipeline near the cost of a bare parse.
-    """
-    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 20})
-    md.disable(["emphasis", "strikethrough", "entity", "hr", "lheading", "reference"])
-    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda url: url  # type: ignore[method-assign]
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
-    return md
-
-
-_MD = _markdown()
-
-
 class _HtmlText(HTMLParser):
     """Reduce an HTML fragment to text, image alt/src, link hrefs and heading text."""
 
@@ -380,9 +359,49 @@ class _Collector:
             for line in text.splitlines():
                 self.offer_lead(line)
 
+    def inline_html(self, fragment: str, parts: list[str]) -> None:
+        """An inline tag (``<img>``, ``<a href>``, ``<b>``): images and links routed, its text kept."""
+        parsed = _html(fragment)
+        for alt, src in parsed.images:
+            self.image(alt, src)
+        for href in parsed.hrefs:
+            self.link(href)
+        parts.append("".join(parsed.text))
 
-def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _BOILERPLATE_DEFAULT) -> Document:
-    """Parse a README once and collect every field; never raises on any text."""
+    def paragraph(self, text: str, in_list: bool, starts_with_link: bool) -> None:
+        """The text of one paragraph (or tight list item), its links and images already routed."""
+        if in_list and starts_with_link:
+            self.counts["link_list_items"] += 1
+        if text and not self.skip_level:
+            self.body.append(text)
+            if not in_list:
+                self.offer_lead(text)
+
+    def code_block(self, lang: str, content: str) -> None:
+        self.counts["code_blocks"] += 1
+        if not self.skip_level:
+            self.code.append(CodeBlock(lang, content[:20_000]))
+
+    def finish(self, description: str, truncated: bool) -> Document:
+        if not self.title and self.headings:
+            self.title = self.headings[0]
+        body = "\n".join(self.body)
+        counts = dict(self.counts)
+        counts["body_chars"] = len(body)
+        return Document(
+            title=self.title, description=" ".join(description.split()) or self.lead,
+            headings=tuple(self.headings), badges=tuple(self.badges), links=tuple(self.links),
+            code=tuple(self.code), body=body, features=MappingProxyType(counts), truncated=truncated,
+        )
+
+
+def fence_lang(info: str) -> str:
+    """A fence's language: the first word of its info string, lower-cased, at most 20 characters."""
+    return info.strip().split(" ")[0].lower()[:20]
+
+
+def prepare(readme: str) -> tuple[str, bool]:
+    """The README as every backend parses it: bounded, invisible characters dropped, one block per line."""
     truncated = len(readme) > MAX_README_CHARS
     if truncated:
         readme = readme[:MAX_README_CHARS]
@@ -390,80 +409,21 @@ def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _
         readme = "\n".join(readme.split("\n", MAX_README_LINES)[:MAX_README_LINES])
         truncated = True
     readme = readme.translate(_INVISIBLE).replace("\x00", " ")
-    tokens = _MD.parse(normalise_markdown(readme))
-    c = _Collector(boilerplate)
-    list_depth = 0
-    pending_heading: int | None = None
-    for tok in tokens:
-        t = tok.type
-        if t == "heading_open":
-            pending_heading = int(tok.tag[1])
-        elif t == "inline":
-            if pending_heading is not None:
-                c.heading(pending_heading, _inline_text(tok, c, as_heading=True))
-                pending_heading = None
-            else:
-                text = _inline_text(tok, c)
-                if list_depth and tok.children and _starts_with_link(tok.children):
-                    c.counts["link_list_items"] += 1
-                if text and not c.skip_level:
-                    c.body.append(text)
-                    if not list_depth:
-                        c.offer_lead(text)
-        elif t == "heading_close":
-            pending_heading = None
-        elif t in ("fence", "code_block"):
-            c.counts["code_blocks"] += 1
-            if not c.skip_level:
-                lang = (tok.info or "").strip().split(" ")[0].lower()[:20] if t == "fence" else ""
-                c.code.append(CodeBlock(lang, tok.content[:20_000]))
-        elif t == "html_block":
-            c.html(tok.content)
-        elif t == "list_item_open":
-            list_depth += 1
-            c.counts["list_items"] += 1
-        elif t == "list_item_close":
-            list_depth = max(0, list_depth - 1)
-        elif t == "table_open":
-            c.counts["tables"] += 1
-    if not c.title and c.headings:
-        c.title = c.headings[0]
-    body = "\n".join(c.body)
-    c.counts["body_chars"] = len(body)
-    return Document(
-        title=c.title, description=" ".join(description.split()) or c.lead, headings=tuple(c.headings),
-        badges=tuple(c.badges), links=tuple(c.links), code=tuple(c.code), body=body,
-        features=MappingProxyType(dict(c.counts)), truncated=truncated,
-    )
+    return normalise_markdown(readme), truncated
 
 
-def _starts_with_link(children: list[Any]) -> bool:
-    for child in children:
-        if child.type == "text" and not child.content.strip():
-            continue
-        return child.type == "link_open" or (child.type == "html_inline" and child.content.lower().startswith("<a "))
-    return False
+def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _BOILERPLATE_DEFAULT,
+            parser: str | None = None) -> Document:
+    """Parse a README once and collect every field; never raises on any text.
+
+    ``parser`` names the backend (``parsers.PARSERS``; default: ``HEURISTAG_PARSER``, else the fast
+    one when installed). Every backend gives the same Document: markdown-it-py is the reference.
+    """
+    from .parsers import walker
+
+    markdown, truncated = prepare(readme)
+    collector = _Collector(boilerplate)
+    walker(parser)(markdown, collector)
+    return collector.finish(description, truncated)
 
 
-def _inline_text(tok: Any, c: _Collector, as_heading: bool = False) -> str:
-    """Text of an inline token; images and links are routed to their fields on the way."""
-    parts: list[str] = []
-    for child in tok.children or ():
-        ct = child.type
-        if ct in ("text", "code_inline"):
-            parts.append(child.content)
-        elif ct in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif ct == "image":
-            alt = "".join(x.content for x in child.children or ()) or child.content
-            c.image(alt, child.attrs.get("src", "") or "")
-        elif ct == "link_open":
-            c.link(str(child.attrs.get("href", "") or ""))
-        elif ct == "html_inline":
-            parsed = _html(child.content)
-            for alt, src in parsed.images:
-                c.image(alt, src)
-            for href in parsed.hrefs:
-                c.link(href)
-            parts.append("".join(parsed.text))
-    return "".join(parts).strip()

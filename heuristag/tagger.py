@@ -12,6 +12,7 @@ from .document import Document, extract
 from .errors import require_positive
 from .matcher import Evidence, Matcher
 from .normalise import normalise
+from .parsers import resolve as resolve_parser
 from .request import DEFAULT_MAX_TAGS, Request, from_readme
 from .result import Result
 from .rules import RuleSet, TermGroup, load_rules
@@ -40,7 +41,10 @@ class Tagger:
     """Holds a compiled rule set and a default vocabulary; ``tag`` is a pure function of its inputs."""
 
     def __init__(self, rules: RuleSet | None = None, *, rules_dirs: Sequence[str | Path] = (),
-                 builtin_rules: bool = True, vocabulary: Vocabulary | list | str | os.PathLike | None = None) -> None:
+                 builtin_rules: bool = True, vocabulary: Vocabulary | list | str | os.PathLike | None = None,
+                 parser: str | None = None) -> None:
+        #: the Markdown backend (parsers.py): None reads HEURISTAG_PARSER, else the fast one when installed
+        self.parser = resolve_parser(parser)
         self.rules = rules if rules is not None else load_rules(rules_dirs, builtin=builtin_rules)
         self.vocabulary = self._vocab(vocabulary) if vocabulary is not None else builtin_vocabulary()
         self._matchers: dict[frozenset[str], Matcher] = {}
@@ -68,7 +72,8 @@ class Tagger:
         return matcher
 
     def document(self, request: Request) -> Document:
-        return extract(_scrub(request.readme), _scrub(request.description), self.rules.boilerplate_headings)
+        return extract(_scrub(request.readme), _scrub(request.description), self.rules.boilerplate_headings,
+                       self.parser)
 
     def evidence(self, doc: Document, vocabulary: Vocabulary) -> list[Evidence]:
         matcher = self.matcher_for(vocabulary)
