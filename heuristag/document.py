@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from types import MappingProxyType
 from urllib.parse import unquote, urlsplit
@@ -32,7 +33,7 @@ _BOILERPLATE_DEFAULT = (
     "许可", "许可证", "开源协议", "协议", "贡献", "贡献者", "致谢", "鸣谢", "赞助", "捐赠", "相关项目", "友情链接",
     "ライセンス", "謝辞", "スポンサー", "貢献",
 )
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 #: Lines with fewer '[' than this are left alone by ``defuse_brackets`` (nothing to gain there).
 _BRACKETS_CHECKED_FROM = 8
 #: Brackets nested deeper than this cannot be a link or image anyone writes: they are made literal.
@@ -278,9 +279,23 @@ def url_words(url: str) -> str:
     return f"{parts.netloc.lower()} {words}".strip()
 
 
+_PUNCT = re.compile(r"[^\w\s]")
+
+
 def _is_boilerplate(heading: str, boilerplate: tuple[str, ...]) -> bool:
-    h = " ".join(re.sub(r"[^\w\s]", " ", heading.casefold()).split())
-    return bool(h) and any(h == b or h.startswith(b + " ") or (not b.isascii() and b in h) for b in boilerplate)
+    """The heading is one of ``boilerplate``, starts with one and a space, or holds a non-ASCII one."""
+    h = " ".join(_PUNCT.sub(" ", heading.casefold()).split())
+    if not h:
+        return False
+    exact, prefixes, inside = _boilerplate_index(boilerplate)
+    return h in exact or h.startswith(prefixes) or (not h.isascii() and any(b in h for b in inside))
+
+
+@lru_cache(maxsize=16)
+def _boilerplate_index(boilerplate: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """One rule set's boilerplate headings as a set, a prefix tuple and the non-ASCII ones (one C call each)."""
+    return (frozenset(boilerplate), tuple(b + " " for b in boilerplate),
+            tuple(b for b in boilerplate if not b.isascii()))
 
 
 class _Collector:
@@ -408,8 +423,17 @@ def prepare(readme: str) -> tuple[str, bool]:
     if readme.count("\n") >= MAX_README_LINES:  # each line is a block: ~50 us apiece in markdown-it
         readme = "\n".join(readme.split("\n", MAX_README_LINES)[:MAX_README_LINES])
         truncated = True
-    readme = readme.translate(_INVISIBLE).replace("\x00", " ")
-    return normalise_markdown(readme), truncated
+    return normalise_markdown(drop_invisible(readme).replace("\x00", " ")), truncated
+
+
+def drop_invisible(text: str) -> str:
+    """Zero-width characters out (``str.replace`` per character: 20x faster than ``str.translate``)."""
+    if text.isascii():
+        return text
+    for ch in _INVISIBLE:
+        if ch in text:
+            text = text.replace(ch, "")
+    return text
 
 
 def extract(readme: str, description: str = "", boilerplate: tuple[str, ...] = _BOILERPLATE_DEFAULT,
