@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from heuristag.document import MAX_README_CHARS, MAX_README_LINES, extract
+from heuristag.parsers import fast_available
 from heuristag.textio import MAX_FILE_BYTES
 
 from .conftest import ROOT
@@ -110,13 +111,19 @@ HOSTILE: dict[str, str] = {
 }
 
 
+#: Both Markdown backends (heuristag/parsers.py) must be bounded; pyromark only where it is installed.
+PARSERS = ["markdown-it", pytest.param("pyromark", marks=pytest.mark.skipif(
+    not fast_available(), reason="pyromark is not installed (pip install 'heuristag[fast]')"))]
+
+
 @needs_proc
+@pytest.mark.parametrize("parser", PARSERS)
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_readme_is_bounded(tmp_path, name):
+def test_hostile_readme_is_bounded(tmp_path, name, parser):
     text = HOSTILE[name]
     path = tmp_path / "hostile.md"
     path.write_text(text, encoding="utf-8")
-    run = run_bounded("tag", str(path), *TINY)
+    run = run_bounded("tag", str(path), *TINY, "--parser", parser)
     assert_bounded(run)
     tagged(run)
     long = len(text) > MAX_README_CHARS or text.count("\n") >= MAX_README_LINES
