@@ -2,8 +2,9 @@
 
 Streaming by design: input is read one line (or one file) at a time and at most a bounded window of
 chunks is in flight, so memory stays flat whatever the input size. Every record gets an output line, in
-input order: the Result JSON, or ``{"id": ..., "error": "..."}`` saying what went wrong and where. The
-per-record function is the same in-process and in the worker pool, so 1 or N workers give the same bytes.
+input order: the Result JSON, or ``{"id": ..., "line": N, "error": "..."}`` saying what went wrong and
+where (id null when the record's own could not be read). The per-record function is the same in-process
+and in the worker pool, so 1 or N workers give the same bytes.
 """
 
 from __future__ import annotations
@@ -246,9 +247,9 @@ def build_tagger(spec: TaggerSpec) -> Any:
 def process(item: Item, state: _State) -> Outcome:
     """Tag one item; every failure becomes an error record, so nothing is ever dropped."""
     if item.error is not None:
-        return _error(item.lineno or item.rel, item.error)
+        return _error(item, item.error)
     if state.error is not None:
-        return _error(item.lineno or item.rel, f"{item.where}: {state.error}")
+        return _error(item, f"{item.where}: {state.error}")
     if item.data is not None:
         return _process_line(item, state)
     return _process_file(item, state)
@@ -262,17 +263,16 @@ def _process_line(item: Item, state: _State) -> Outcome:
         record = json.loads(data, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
         if state.spec.encoding is not None:
-            return _error(item.lineno, f"{item.where}: not valid {state.spec.encoding} (invalid byte at offset "
+            return _error(item, f"{item.where}: not valid {state.spec.encoding} (invalid byte at offset "
                                        f"{exc.start})")
-        return _error(item.lineno, f"{item.where}: not UTF-8 (invalid byte at offset {exc.start})")
+        return _error(item, f"{item.where}: not UTF-8 (invalid byte at offset {exc.start})")
     except RecursionError:
-        return _error(item.lineno, f"{item.where}: invalid JSON: nested too deeply")
+        return _error(item, f"{item.where}: invalid JSON: nested too deeply")
     except json.JSONDecodeError as exc:
-        return _error(item.lineno, f"{item.where}: invalid JSON: {exc.msg} at column {exc.colno}")
+        return _error(item, f"{item.where}: invalid JSON: {exc.msg} at column {exc.colno}")
     except ValueError as exc:  # NaN/Infinity, integers over the digit limit
-        return _error(item.lineno, f"{item.where}: invalid JSON: {exc}")
-    ident = _record_id(record, item.lineno)
-    return _guarded(ident, item.where, lambda: _tag_record(record, item.where, state))
+        return _error(item, f"{item.where}: invalid JSON: {exc}")
+    return _guarded(item, _record_id(record), lambda: _tag_record(record, item.where, state))
 
 
 def _tag_record(record: Any, where: str, state: _State) -> Outcome:
@@ -284,7 +284,7 @@ def _tag_record(record: Any, where: str, state: _State) -> Outcome:
 
 
 def _process_file(item: Item, state: _State) -> Outcome:
-    return _guarded(item.rel, item.where, lambda: _tag_file(item, state))
+    return _guarded(item, item.rel, lambda: _tag_file(item, state))
 
 
 def _tag_file(item: Item, state: _State) -> Outcome:
@@ -300,37 +300,42 @@ def _tag_file(item: Item, state: _State) -> Outcome:
     return Outcome(_encode(result.to_json(state.spec.fmt)), True, result.truncated)
 
 
-def _guarded(ident: Any, where: str, work: Callable[[], Outcome]) -> Outcome:
+def _guarded(item: Item, ident: Any, work: Callable[[], Outcome]) -> Outcome:
     """Run one record's work; a user error or even a bug becomes that record's error line."""
+    where = item.where
     try:
         return work()
     except HeuristagError as exc:
-        return _error(ident, str(exc))
+        return _error(item, str(exc), ident)
     except RecursionError:
-        return _error(ident, f"{where}: input nested too deeply to analyse")
+        return _error(item, f"{where}: input nested too deeply to analyse", ident)
     except MemoryError:
-        return _error(ident, f"{where}: out of memory while tagging this record")
+        return _error(item, f"{where}: out of memory while tagging this record", ident)
     except Exception as exc:  # noqa: BLE001 - one bad record must never stop a batch of a million
-        return _error(ident, f"{where}: internal error: {type(exc).__name__}: {exc}")
+        return _error(item, f"{where}: internal error: {type(exc).__name__}: {exc}", ident)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _record_id(record: Any, lineno: int) -> Any:
-    """The record's own id when it has a usable one, else its line number."""
+def _record_id(record: Any) -> Any:
+    """The record's own id when it has a usable one, else None (its line is in the error record)."""
     if isinstance(record, dict) and "id" in record:
         value = record["id"]
         if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
             return value
         if isinstance(value, float) and math.isfinite(value):
             return value
-    return lineno
+    return None
 
 
-def _error(ident: Any, message: str) -> Outcome:
-    line = json.dumps({"id": ident, "error": one_line(message)}, ensure_ascii=False, separators=(",", ":"))
+def _error(item: Item, message: str, ident: Any = None) -> Outcome:
+    """``{"id", "line", "error"}`` for a JSONL line (id: the record's own, or null when it could not be
+    read: a line number never poses as an id); ``{"id", "error"}`` with the file's path for a folder."""
+    record = {"id": item.rel, "error": one_line(message)} if not item.lineno else \
+        {"id": ident, "line": item.lineno, "error": one_line(message)}
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     return Outcome(_encode(line), False)
 
 
