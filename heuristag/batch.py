@@ -27,7 +27,7 @@ from .errors import HeuristagError, one_line, require_positive
 from .outputs import OUTPUT_FORMATS, header, output_format_for, row_writer
 from .parsers import resolve as resolve_parser
 from .request import DEFAULT_MAX_TAGS, from_prompt, from_readme, from_record, looks_like_prompt
-from .result import FORMATS
+from .result import FORMATS, RecordError, Result
 from .textio import MAX_FILE_BYTES, read_text_file
 
 #: A JSONL line longer than this becomes an error record (it is skipped, never held whole in memory twice).
@@ -65,6 +65,8 @@ class Item:
     path: str | None = None     # folder: the file to read, read in the worker
     rel: str | None = None      # folder: the id of a README file
     error: str | None = None    # a problem found while reading (an over-long line)
+    record: Any = None          # tag_many: a record already in memory (any value: a dict, or not)
+    in_memory: bool = False     # ... and ``record`` is it
 
     @property
     def size(self) -> int:
@@ -245,26 +247,34 @@ def build_tagger(spec: TaggerSpec) -> Any:
 
 
 def process(item: Item, state: _State) -> Outcome:
-    """Tag one item; every failure becomes an error record, so nothing is ever dropped."""
+    """Tag one item into its output line; every failure becomes an error record, so nothing is dropped."""
+    answer = answer_item(item, state)
+    return Outcome(_encode(answer.to_json(state.spec.fmt)), isinstance(answer, Result), answer.truncated)
+
+
+def answer_item(item: Item, state: _State) -> Result | RecordError:
+    """The Result of one item, or the error record saying what went wrong and where."""
     if item.error is not None:
         return _error(item, item.error)
     if state.error is not None:
         return _error(item, f"{item.where}: {state.error}")
+    if item.in_memory:
+        return _guarded(item, _record_id(item.record), lambda: _tag_record(item.record, item.where, state))
     if item.data is not None:
         return _process_line(item, state)
-    return _process_file(item, state)
+    return _guarded(item, item.rel, lambda: _tag_file(item, state))
 
 
-def _process_line(item: Item, state: _State) -> Outcome:
+def _process_line(item: Item, state: _State) -> Result | RecordError:
     data: bytes | str = item.data or b""
     try:
-        if state.spec.encoding is not None:
-            data = data.decode(state.spec.encoding)  # type: ignore[union-attr]
+        if state.spec.encoding is not None and isinstance(data, bytes):
+            data = data.decode(state.spec.encoding)
         record = json.loads(data, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
         if state.spec.encoding is not None:
             return _error(item, f"{item.where}: not valid {state.spec.encoding} (invalid byte at offset "
-                                       f"{exc.start})")
+                                f"{exc.start})")
         return _error(item, f"{item.where}: not UTF-8 (invalid byte at offset {exc.start})")
     except RecursionError:
         return _error(item, f"{item.where}: invalid JSON: nested too deeply")
@@ -275,19 +285,14 @@ def _process_line(item: Item, state: _State) -> Outcome:
     return _guarded(item, _record_id(record), lambda: _tag_record(record, item.where, state))
 
 
-def _tag_record(record: Any, where: str, state: _State) -> Outcome:
+def _tag_record(record: Any, where: str, state: _State) -> Result:
     tagger = state.tagger
     max_tags = min(DEFAULT_MAX_TAGS, len(tagger.vocabulary))
     request = from_record(record, where, vocabulary=tagger.vocabulary, max_tags=max_tags)
-    result = tagger.tag_request(request)
-    return Outcome(_encode(result.to_json(state.spec.fmt)), True, result.truncated)
+    return tagger.tag_request(request)
 
 
-def _process_file(item: Item, state: _State) -> Outcome:
-    return _guarded(item, item.rel, lambda: _tag_file(item, state))
-
-
-def _tag_file(item: Item, state: _State) -> Outcome:
+def _tag_file(item: Item, state: _State) -> Result:
     """A README (id = its relative path) or a seed-style prompt (its own id, as `heuristag tag` does)."""
     tagger = state.tagger
     text = read_text_file(item.path or "", state.spec.encoding)
@@ -296,11 +301,10 @@ def _tag_file(item: Item, state: _State) -> Outcome:
     else:
         request = from_readme(text, id=item.rel, vocabulary=tagger.vocabulary,
                               max_tags=min(DEFAULT_MAX_TAGS, len(tagger.vocabulary)))
-    result = tagger.tag_request(request)
-    return Outcome(_encode(result.to_json(state.spec.fmt)), True, result.truncated)
+    return tagger.tag_request(request)
 
 
-def _guarded(item: Item, ident: Any, work: Callable[[], Outcome]) -> Outcome:
+def _guarded(item: Item, ident: Any, work: Callable[[], Result]) -> Result | RecordError:
     """Run one record's work; a user error or even a bug becomes that record's error line."""
     where = item.where
     try:
@@ -330,13 +334,12 @@ def _record_id(record: Any) -> Any:
     return None
 
 
-def _error(item: Item, message: str, ident: Any = None) -> Outcome:
-    """``{"id", "line", "error"}`` for a JSONL line (id: the record's own, or null when it could not be
-    read: a line number never poses as an id); ``{"id", "error"}`` with the file's path for a folder."""
-    record = {"id": item.rel, "error": one_line(message)} if not item.lineno else \
-        {"id": ident, "line": item.lineno, "error": one_line(message)}
-    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-    return Outcome(_encode(line), False)
+def _error(item: Item, message: str, ident: Any = None) -> RecordError:
+    """A JSONL line's error carries the record's own id (None when it could not be read: a line number
+    never poses as an id) and the line; a folder's carries the file's path as its id."""
+    if not item.lineno:
+        return RecordError(item.rel, one_line(message))
+    return RecordError(ident, one_line(message), item.lineno)
 
 
 def _encode(line: str) -> bytes:
@@ -367,6 +370,12 @@ def _init_worker(spec: TaggerSpec) -> None:
 def _run_chunk(chunk: list[Item]) -> list[Outcome]:
     assert _STATE is not None
     return [process(item, _STATE) for item in chunk]
+
+
+def _answer_chunk(chunk: list[Item]) -> list[Result | RecordError]:
+    """tag_many's unit of work: the Results themselves travel back (they pickle; a Tagger does not)."""
+    assert _STATE is not None
+    return [answer_item(item, _STATE) for item in chunk]
 
 
 def start_method() -> str:
@@ -408,7 +417,8 @@ def _outcomes_in_process(source: Iterable[Item], state: _State) -> Iterator[list
         yield [process(item, state)]
 
 
-def _outcomes_from_pool(source: Iterable[Item], pool: Any, workers: int) -> Iterator[list[Outcome]]:
+def _outcomes_from_pool(source: Iterable[Item], pool: Any, workers: int,
+                        work: Callable[[list[Item]], list[Any]] = _run_chunk) -> Iterator[list[Any]]:
     """Submit chunks with at most WINDOW_PER_WORKER * workers in flight; yield results in input order.
 
     (``Pool.imap`` would read the whole input ahead into its task queue: memory would grow with it.)
@@ -418,7 +428,7 @@ def _outcomes_from_pool(source: Iterable[Item], pool: Any, workers: int) -> Iter
     watch = _WorkerWatch(pool)
     done = 0
     for chunk in chunks(source):
-        pending.append(pool.apply_async(_run_chunk, (chunk,)))
+        pending.append(pool.apply_async(work, (chunk,)))
         while len(pending) >= window:
             batch = watch.wait(pending.popleft(), done)
             done += len(batch)

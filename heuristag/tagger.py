@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,14 @@ class Tagger:
                               vocabulary=self._vocab(vocabulary), max_tags=max_tags)
         return self.tag_request(request)
 
+    def tag_many(self, records: Iterable[Any], *, workers: int = 1, fmt: str = "objects") -> Iterator[Any]:
+        """Tag JSONL-style records (dicts, or lines as str/bytes) lazily, in input order: a Result or a
+        RecordError per record, the same answers `heuristag batch` writes (see many.py; imported here
+        lazily, as it runs the batch machinery on top of this engine)."""
+        from .many import tag_many
+
+        return tag_many(records, self, workers=workers, fmt=fmt)
+
 
 #: Lone UTF-16 surrogates: no file decodes to them, but a JSON "\\ud800" escape (a batch record, the
 #: library API) does, and RE2 and the output cannot encode them (found by fuzz/fuzz_inputs.py).
@@ -156,9 +164,19 @@ def _fuzzy_names(doc: Document, tags: list[Tag], exact: list[Evidence]) -> list[
 _default: Tagger | None = None
 
 
-def tag(readme: str, description: str = "", **kwargs: Any) -> Result:
-    """Module-level shortcut with a lazily built default Tagger (built-in rules and vocabulary)."""
+def default_tagger() -> Tagger:
+    """The Tagger with built-in rules and vocabulary, built on first use."""
     global _default
     if _default is None:
         _default = Tagger()
-    return _default.tag(readme, description, **kwargs)
+    return _default
+
+
+def tag(readme: str, description: str = "", **kwargs: Any) -> Result:
+    """Module-level shortcut with a lazily built default Tagger (built-in rules and vocabulary)."""
+    return default_tagger().tag(readme, description, **kwargs)
+
+
+def tag_many(records: Iterable[Any], *, workers: int = 1, fmt: str = "objects") -> Iterator[Any]:
+    """``Tagger.tag_many`` with the default Tagger: ``for answer in heuristag.tag_many(rows, workers=2)``."""
+    return default_tagger().tag_many(records, workers=workers, fmt=fmt)
