@@ -10,6 +10,7 @@ and in the worker pool, so 1 or N workers give the same bytes.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from . import resume
 from .errors import HeuristagError, one_line, require_positive
 from .outputs import OUTPUT_FORMATS, header, output_format_for, row_writer
 from .parsers import resolve as resolve_parser
@@ -521,7 +523,7 @@ class _Interrupts:
 class _Progress:
     """A tqdm bar in records/s; with a file input, total and ETA estimated from the bytes read so far."""
 
-    def __init__(self, enabled: bool, source: JsonlSource | FolderSource) -> None:
+    def __init__(self, enabled: bool, source: JsonlSource | FolderSource | _Skipping) -> None:
         self.source = source
         self.bar = None
         if enabled:
@@ -562,7 +564,7 @@ class _Counting:
         self.exhausted = True
 
 
-def run_batch(source: JsonlSource | FolderSource, sink: BinaryIO, spec: TaggerSpec, tagger: Any, *,
+def run_batch(source: JsonlSource | FolderSource | _Skipping, sink: BinaryIO, spec: TaggerSpec, tagger: Any, *,
               workers: int = 1, progress: bool = False, start: str | None = None,
               row: Callable[[bytes], bytes] | None = None) -> BatchStats:
     """Tag every record of ``source`` and write one line each to ``sink``, in input order.
@@ -678,6 +680,10 @@ def register(sub: Any) -> None:
                         "default: csv when OUT ends in .csv, else jsonl")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--resume", action="store_true",
+                   help="OUT was left by an interrupted run of this same command: keep its complete records, "
+                        "drop a torn last line, tag the rest (refused when input, rules or options differ; "
+                        "the fingerprint is OUT.heuristag-resume.json)")
     p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES, metavar="N",
                    help=f"a longer JSONL line becomes an error record (default {MAX_LINE_BYTES:,})")
     p.set_defaults(func=run)
@@ -694,6 +700,9 @@ def run(args: argparse.Namespace) -> int:
     require_positive("--workers", args.workers)
     require_positive("--max-line-bytes", args.max_line_bytes)
     workers = default_workers() if args.workers is None else args.workers
+    to_file = args.output not in ("-", "")
+    if args.resume and not (to_file and args.input != "-"):
+        raise HeuristagError("--resume", "needs -o FILE and an INPUT file or folder (stdin cannot be read again)")
     source = open_source(args.input, args.max_line_bytes)
     try:
         if isinstance(source, JsonlSource) and (args.encoding or "").startswith(("utf-16", "utf-32")):
@@ -702,19 +711,67 @@ def run(args: argparse.Namespace) -> int:
         output_format = output_format_for(args.output, args.output_format)
         spec = spec_from_args(args, output_format)
         tagger = build_tagger(spec)
-        with _open_sink(args.output, args.input) as sink:
-            sink.write(header(output_format))
+        made_by = _fingerprint(args, spec, output_format) if to_file and args.input != "-" else None
+        start = resume.resume_point(args.output, made_by, output_format == "csv") if args.resume else None
+        if start is not None and start.offset == 0:
+            start = None  # not even a CSV header: start again
+        with _open_sink(args.output, args.input, append_at=start.offset if start else None) as sink:
+            if made_by is not None:
+                resume.write(args.output, made_by, complete=False)
+            if start is None:
+                sink.write(header(output_format))
+            else:
+                print(f"heuristag: resuming {args.output} after {start.records} complete records", file=sys.stderr)
             progress = sys.stderr.isatty() if args.progress is None else args.progress
-            stats = run_batch(source, sink, spec, tagger, workers=workers, progress=progress,
+            items = _Skipping(source, start.records) if start else source
+            stats = run_batch(items, sink, spec, tagger, workers=workers, progress=progress,
                               row=row_writer(output_format))
+        if made_by is not None and stats.exhausted and not stats.interrupted:
+            resume.write(args.output, made_by, complete=True)
     finally:
         source.close()
     print(summary(stats), file=sys.stderr)
+    if start is not None and start.errors and stats.exit_code == 0:
+        return 1  # records that failed before the resume count too
     return stats.exit_code
 
 
+def _fingerprint(args: argparse.Namespace, spec: TaggerSpec, output_format: str) -> dict:
+    """What makes this command's output bytes (resume.py): not --workers, not --parser."""
+    from .builtin import builtin_dir
+
+    rule_paths = [*spec.rules_dirs, *([spec.tags] if spec.tags else [])]
+    options = {"format": spec.fmt, "output_format": output_format, "encoding": spec.encoding,
+               "max_line_bytes": args.max_line_bytes, "rules_dirs": list(spec.rules_dirs), "tags": spec.tags,
+               "builtin_rules": spec.builtin_rules}
+    return resume.fingerprint(args.input, rule_paths, str(builtin_dir()) if spec.builtin_rules else None, options)
+
+
+class _Skipping:
+    """A source without its first ``n`` records: those a resumed run finds already written."""
+
+    def __init__(self, source: JsonlSource | FolderSource, n: int) -> None:
+        self.source = source
+        self.n = n
+
+    @property
+    def total_bytes(self) -> int | None:
+        return self.source.total_bytes
+
+    @property
+    def bytes_read(self) -> int:
+        return self.source.bytes_read
+
+    def __iter__(self) -> Iterator[Item]:
+        items = iter(self.source)
+        for _ in itertools.islice(items, self.n):
+            pass
+        yield from items
+
+
 @contextmanager
-def _open_sink(output: str, input_path: str) -> Iterator[BinaryIO]:
+def _open_sink(output: str, input_path: str, append_at: int | None = None) -> Iterator[BinaryIO]:
+    """stdout, or OUT: new, or (``append_at``) cut after its complete records and written on from there."""
     if output in ("-", ""):
         yield sys.stdout.buffer
         return
@@ -722,7 +779,12 @@ def _open_sink(output: str, input_path: str) -> Iterator[BinaryIO]:
             and os.path.samefile(output, input_path):
         raise HeuristagError(output, "the output file is the input file")
     try:
-        sink = open(output, "wb")  # noqa: SIM115 - closed below
+        if append_at is None:
+            sink = open(output, "wb")  # noqa: SIM115 - closed below
+        else:
+            sink = open(output, "r+b")  # noqa: SIM115 - closed below
+            sink.truncate(append_at)
+            sink.seek(append_at)
     except OSError as exc:
         raise HeuristagError(output, f"cannot write: {exc.strerror or exc}") from None
     try:
