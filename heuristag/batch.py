@@ -339,8 +339,8 @@ def _record_id(record: Any) -> Any:
 def _error(item: Item, message: str, ident: Any = None) -> RecordError:
     """A JSONL line's error carries the record's own id (None when it could not be read: a line number
     never poses as an id) and the line; a folder's carries the file's path as its id."""
-    if not item.lineno:
-        return RecordError(item.rel, one_line(message))
+    if not item.lineno:  # a folder's file (its path is its id), or a record of a dask bag (its own id)
+        return RecordError(item.rel if item.rel is not None else ident, one_line(message))
     return RecordError(ident, one_line(message), item.lineno)
 
 
@@ -680,6 +680,10 @@ def register(sub: Any) -> None:
                         "default: csv when OUT ends in .csv, else jsonl")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--dask", nargs="?", const="", default=None, metavar="SCHEDULER",
+                   help="tag on a Dask cluster (the scheduler's address, e.g. tcp://10.0.0.5:8786; none: a local "
+                        "cluster of --workers processes); INPUT is a JSONL file, a glob of them or a URL the workers "
+                        "read; the output is the same bytes (needs heuristag[dask])")
     p.add_argument("--resume", action="store_true",
                    help="OUT was left by an interrupted run of this same command: keep its complete records, "
                         "drop a torn last line, tag the rest (refused when input, rules or options differ; "
@@ -701,6 +705,8 @@ def run(args: argparse.Namespace) -> int:
     require_positive("--max-line-bytes", args.max_line_bytes)
     workers = default_workers() if args.workers is None else args.workers
     to_file = args.output not in ("-", "")
+    if args.dask is not None:
+        return _run_dask(args, workers)
     if args.resume and not (to_file and args.input != "-"):
         raise HeuristagError("--resume", "needs -o FILE and an INPUT file or folder (stdin cannot be read again)")
     source = open_source(args.input, args.max_line_bytes)
@@ -733,6 +739,24 @@ def run(args: argparse.Namespace) -> int:
     print(summary(stats), file=sys.stderr)
     if start is not None and start.errors and stats.exit_code == 0:
         return 1  # records that failed before the resume count too
+    return stats.exit_code
+
+
+def _run_dask(args: argparse.Namespace, workers: int) -> int:
+    """--dask: the workers read INPUT themselves (dask.py); the output and its summary as without."""
+    if args.resume:
+        raise HeuristagError("--resume", "is not available with --dask (run the remaining records without --dask)")
+    if args.input == "-" or os.path.isdir(args.input):
+        raise HeuristagError("--dask", "needs INPUT to be a JSONL file, a glob of them or a URL, not stdin or a folder")
+    from .dask import run_from_cli
+
+    output_format = output_format_for(args.output, args.output_format)
+    spec = spec_from_args(args, output_format)
+    build_tagger(spec)  # bad rules are one error here, not one per record on the workers
+    with _open_sink(args.output, args.input) as sink:
+        sink.write(header(output_format))
+        stats = run_from_cli(args, spec, sink, row_writer(output_format), workers)
+    print(summary(stats), file=sys.stderr)
     return stats.exit_code
 
 
