@@ -260,6 +260,18 @@ def cold_start(rule_args: list[str], workdir: Path, runs: int = 3) -> float:
     return best
 
 
+def bare_start(runs: int = 5) -> float:
+    """Seconds for the interpreter alone to start and exit (``python -c pass``): what cold start is held to."""
+    import subprocess
+
+    best = math.inf
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def batch_subprocess(path: Path, rule_args: list[str], workers: int) -> ChildRun:
     """`heuristag batch` in a child process; its peak RSS is the largest of the batch process and its
     workers (wait4 reports the child's own and its reaped children's maximum)."""
@@ -314,6 +326,8 @@ def _rule_args(args: argparse.Namespace) -> list[str]:
         out.append("--no-builtin-rules")
     if args.tags:
         out += ["--tags", args.tags]
+    if getattr(args, "parser", None):
+        out += ["--parser", args.parser]
     return out
 
 
@@ -357,8 +371,9 @@ def run(args: argparse.Namespace) -> int:
         write_rounds(records, rounds_path, args.repeat)
         _report_throughput(rounds_path, spec, tagger, workers)
         _report_latency(records, tagger)
-        _say(f"cold start: {cold_start(_rule_args(args), work) * 1000:.0f} ms "
-             "(`python -m heuristag tag` of a small README, process start to first JSON line, best of 3)")
+        cold, bare = cold_start(_rule_args(args), work), bare_start()
+        _say(f"cold start: {cold * 1000:.0f} ms (`python -m heuristag tag` of a small README, process start to "
+             f"first JSON line, best of 3), x{cold / bare:.1f} a bare `python -c pass` ({bare * 1000:.0f} ms)")
         if args.synthetic_mb:
             _report_synthetic(records, bench_path, work, args, workers)
     self_mb, children_mb = peak_rss()
@@ -367,9 +382,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report_throughput(path: Path, spec: Any, tagger: Any, workers: int) -> None:
+    from dataclasses import replace
+
+    from .batch import build_tagger
+
     one = batch_throughput(path, spec, tagger, 1)
     _say(f"throughput, 1 worker: {one.rate:,.1f} docs/s ({one.records} docs in {one.seconds:.2f} s, "
-         f"CPU {one.cpu_seconds:.2f} s; `heuristag batch` machinery)")
+         f"CPU {one.cpu_seconds:.2f} s; `heuristag batch` machinery; parser {tagger.parser})")
+    if tagger.parser != "markdown-it":
+        reference_spec = replace(spec, parser="markdown-it")
+        ref = batch_throughput(path, reference_spec, build_tagger(reference_spec), 1)
+        _say(f"throughput, 1 worker, markdown-it parser: {ref.rate:,.1f} docs/s ({ref.records} docs in "
+             f"{ref.seconds:.2f} s): the {tagger.parser} path is x{one.rate / ref.rate if ref.rate else 0:.2f}")
     many = batch_throughput(path, spec, tagger, workers)
     _say(f"throughput, {workers} worker{'s' if workers != 1 else ''}: {many.rate:,.1f} docs/s "
          f"({many.records} docs in {many.seconds:.2f} s, CPU {many.cpu_seconds:.2f} s, pool start included; "
