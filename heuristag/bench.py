@@ -392,8 +392,10 @@ def _report_throughput(path: Path, spec: Any, tagger: Any, workers: int) -> None
     if tagger.parser != "markdown-it":
         reference_spec = replace(spec, parser="markdown-it")
         ref = batch_throughput(path, reference_spec, build_tagger(reference_spec), 1)
+        cpu = ref.cpu_seconds / one.cpu_seconds if one.cpu_seconds > 0 else 0
         _say(f"throughput, 1 worker, markdown-it parser: {ref.rate:,.1f} docs/s ({ref.records} docs in "
-             f"{ref.seconds:.2f} s): the {tagger.parser} path is x{one.rate / ref.rate if ref.rate else 0:.2f}")
+             f"{ref.seconds:.2f} s, CPU {ref.cpu_seconds:.2f} s): the {tagger.parser} path is "
+             f"x{one.rate / ref.rate if ref.rate else 0:.2f} by wall time, x{cpu:.2f} by CPU time")
     many = batch_throughput(path, spec, tagger, workers)
     _say(f"throughput, {workers} worker{'s' if workers != 1 else ''}: {many.rate:,.1f} docs/s "
          f"({many.records} docs in {many.seconds:.2f} s, CPU {many.cpu_seconds:.2f} s, pool start included; "

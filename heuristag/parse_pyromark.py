@@ -10,7 +10,12 @@ this walker undoes what the reference never does, using each event's source rang
 - link reference definitions: escaped before parsing (``\\[x]: /url``), so they stay paragraph text and
   ``[x]`` stays text, as in the reference;
 - a fence's language comes from its source line (the reference does not unescape it);
-- containers nested 20 deep have their content dropped, as markdown-it's ``maxNesting`` does.
+- containers nested 20 deep have their content dropped, as markdown-it's ``maxNesting`` does;
+- markdown-it-py's HTML comment pattern: ``<!----->`` is text there (read as Markdown), and
+  ``<!--<!---->-->`` one comment (pulldown-cmark's ends at the first ``-->``);
+- an HTML block opened by <pre>, <script>, <style> or <textarea> ends at the first line with any of their
+  end tags, as CommonMark says (pulldown-cmark waits for the matching one): the lines after are
+  parsed again as Markdown.
 
 An image's alt text is the reference's too: its children's text, an image inside it counting as its
 raw label (read from the source, up to the first ']' after the last event inside the label).
@@ -31,6 +36,8 @@ _PARSER = pyromark.Markdown(options=pyromark.Options(0))
 MAX_NESTING = 20
 #: markdown-it-py's HTML comment (common/html_re.py); pulldown-cmark follows CommonMark 0.31's wider one.
 _REFERENCE_COMMENT = re.compile(r"<!---?>|<!--(?:[^-]|-[^-]|--[^>])*-->")
+_RAW_OPEN = re.compile(r"[ \t]*<(?:pre|script|style|textarea)(?:[ \t>]|$)", re.IGNORECASE)
+_RAW_CLOSE = re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE)
 _PARAGRAPH_EVENTS = ({"Start": "Paragraph"}, {"End": "Paragraph"})
 _BLOCK_ENDS = frozenset({"Paragraph", "CodeBlock", "HtmlBlock", "Item", "BlockQuote", "List", "Heading"})
 
@@ -78,6 +85,7 @@ class _Walk:
         self.list_depth = 0
         self.level = 0
         self.skip = 0              # > 0: inside a container nested too deep; its depth of Starts
+        self.skip_until = 0        # > 0: events starting before this byte are inside a reference comment
 
     def text(self, start: int, end: int) -> str:
         if self.source is not None:
@@ -86,6 +94,10 @@ class _Walk:
 
     def run(self, events: Any, flush: bool = True) -> None:
         for ev, rng in events:
+            if self.skip_until:
+                if rng is not None and rng["start"] < self.skip_until:
+                    continue
+                self.skip_until = 0
             if self.skip:
                 self._skipping(ev)
             elif self.images:
@@ -111,7 +123,7 @@ class _Walk:
         elif "Code" in ev:
             self._inline(ev["Code"], False)
         elif "InlineHtml" in ev:
-            self._inline_html(ev["InlineHtml"])
+            self._inline_html(ev["InlineHtml"], rng)
         elif "Html" in ev and self.html is not None:
             self.html.append(ev["Html"])
 
@@ -136,18 +148,36 @@ class _Walk:
         if self.first is None and not blank:
             self.first = False
 
-    def _inline_html(self, fragment: str) -> None:
+    def _inline_html(self, fragment: str, rng: dict | None = None) -> None:
         if self.images:
             self.images[-1].append(fragment)
             return
-        if fragment.startswith("<!--") and not _REFERENCE_COMMENT.fullmatch(fragment):
-            self._reparse_as_text(fragment)
-            return
+        if fragment.startswith("<!--"):
+            comment = self._reference_comment(fragment, rng)
+            if comment is None:
+                self._reparse_as_text(fragment)
+                return
+            fragment = comment
         self._open()
         assert self.parts is not None
         if self.first is None:
             self.first = fragment.lower().startswith("<a ")
         self.c.inline_html(fragment, self.parts)
+
+    def _reference_comment(self, fragment: str, rng: dict | None) -> str | None:
+        """The comment markdown-it-py reads here: none, this one, or a longer one (its pattern may run
+        past the first '-->', where CommonMark stops); what the longer one covers is skipped."""
+        if rng is None:
+            found = _REFERENCE_COMMENT.fullmatch(fragment)
+            return found.group(0) if found else None
+        start = rng["start"]
+        end = self.raw.find(b"\n", start)
+        found = _REFERENCE_COMMENT.match(self.text(start, len(self.raw) if end < 0 else end))
+        if found is None:
+            return None
+        if len(found.group(0)) > len(fragment):
+            self.skip_until = start + len(found.group(0).encode("utf-8"))
+        return found.group(0)
 
     def _reparse_as_text(self, fragment: str) -> None:
         """A comment the reference's pattern refuses (``<!----->``) is text there, read as Markdown."""
@@ -159,6 +189,15 @@ class _Walk:
             if ev not in _PARAGRAPH_EVENTS:
                 sub.run(((ev, rng),), flush=False)
         self.first = sub.first
+
+    def _reparse_blocks(self, markdown: str) -> None:
+        """Lines pulldown-cmark kept in an HTML block that the reference had closed: Markdown again."""
+        raw, source = self.raw, self.source
+        self.raw, self.source = markdown.encode("utf-8"), markdown if markdown.isascii() else None
+        try:
+            self.run(_PARSER.events_with_range(markdown), flush=False)
+        finally:
+            self.raw, self.source = raw, source
 
     def _open(self) -> None:
         """Inline content outside any paragraph (a tight list item) opens one of its own."""
@@ -294,8 +333,11 @@ class _Walk:
                 self.c.code_block(self.code_lang, "".join(self.code or ()))
                 self.code = None
             elif tag == "HtmlBlock":
-                self.c.html("".join(self.html or ()))
-                self.html = None
+                lines, self.html = self.html or [], None
+                cut = _raw_block_end(lines)
+                self.c.html("".join(lines[:cut]))
+                if cut < len(lines):
+                    self._reparse_blocks("".join(lines[cut:]))
             elif tag == "Item":
                 self._flush()
                 self.list_depth = max(0, self.list_depth - 1)
@@ -321,3 +363,16 @@ class _Walk:
         """``![label](...)`` -> label as written: up to the first ']' after the last event inside it."""
         close = self.raw.find(b"]", content_end)
         return self.text(start + 2, close) if close >= 0 else ""
+
+
+def _raw_block_end(lines: list[str]) -> int:
+    """How many lines of an HTML block the reference keeps: one that opens with <pre>, <script>, <style>
+    or <textarea> ends at the first line holding any of their end tags (CommonMark; pulldown-cmark
+    waits for the matching one)."""
+    first = lines[0].lower() if lines else ""
+    if not _RAW_OPEN.match(first):
+        return len(lines)
+    for i, line in enumerate(lines):
+        if _RAW_CLOSE.search(line):
+            return i + 1
+    return len(lines)

@@ -80,11 +80,13 @@ CONSTRUCTS = [
     "```py\\&amp;x y\ncode\n```", "~~~ruby\nx\n~~~", "-     code",
     "<foo@bar.com> <https://a.b/c?d=e&amp;f> [a](<b c>) [a](b&amp;c)",
     "![a \\* `c` ![n \\*](y)](x)", "![[](y)](x)", "![](x.png) ![a *b* [l](x) <b>h</b> &amp;](img.svg)",
-    "*<!----->", "x <!-- -- [a](b) --> y", "- <!----->x", "<!-- c -->\ntext",
+    "*<!----->", "x <!-- -- [a](b) --> y", "- <!----->x", "<!-- c -->\ntext", "*<!--<!---->-->", "*<!--<!---->*-->",
     "- [x](y) z", "- <a href='q'>x</a>", "  - ![b](https://img.shields.io/x.svg)", "<img src='a.svg' alt='badge'>",
     "<details><summary>S</summary>\n\nbody\n</details>", "# License\ntext\n## sub\n![a](b.png)\n# Next",
     "[![b](https://travis-ci.org/x.svg)](https://travis-ci.org/x) [docs](#a) [l](http://e.com 't')",
     "|a|b|\n|-|-|\n|c|d|", "Title\n===", "x\n---", "a  \nb", "a\\\nb",
+    "<pre></script>Title\n===\n", "<script></pre>\n*", "<style>\nx\n</textarea>\n# H\n[a](b) *c*",
+    "- <pre></style>\n  - x", "<pre>\nok\n</pre>\n# t",
 ]
 
 
@@ -101,7 +103,8 @@ PIECES = ["*", "**", "_", "__", "[", "]", "(", ")", "![", "](", "`", "``", "<", 
           "</div>", "<pre>", "</pre>", "```", "~~~", "```py", "|", "=", "---", "***", "<!--", "-->", "[x]: /u", "[x]",
           "\t", "é", "数据", "<br>", "<p>", "<foo@bar.com>", "<http://a.b>", "#", "License", "!", ":", '"t"', "'",
           "<h2>", "</h2>", "<details>", "\r\n", "\u00a0", "\u200b", "\x00", "  \n", "\\\n", "[![",
-          "](https://badge.fury.io/x)", "<?", "?>", "<![CDATA[", "]]>", "<!DOCTYPE x>", "Title\n===\n", "<x"]
+          "](https://badge.fury.io/x)",
+          "<script>", "</script>", "<style>", "<?", "?>", "<![CDATA[", "]]>", "<!DOCTYPE x>", "Title\n===\n", "<x"]
 markdown = st.lists(st.sampled_from(PIECES), max_size=80).map("".join)
 
 
