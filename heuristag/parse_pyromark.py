@@ -94,10 +94,13 @@ class _Walk:
 
     def run(self, events: Any, flush: bool = True) -> None:
         for ev, rng in events:
-            if self.skip_until:
-                if rng is not None and rng["start"] < self.skip_until:
+            if self.skip_until and rng is not None:
+                if rng["end"] <= self.skip_until:  # wholly inside the reference's longer comment
                     continue
-                self.skip_until = 0
+                if rng["start"] < self.skip_until and isinstance(ev, dict) and "Text" in ev:
+                    ev, rng = {"Text": self.text(self.skip_until, rng["end"])}, {**rng, "start": self.skip_until}
+                if rng["start"] >= self.skip_until:
+                    self.skip_until = 0
             if self.skip:
                 self._skipping(ev)
             elif self.images:

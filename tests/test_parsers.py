@@ -81,6 +81,7 @@ CONSTRUCTS = [
     "<foo@bar.com> <https://a.b/c?d=e&amp;f> [a](<b c>) [a](b&amp;c)",
     "![a \\* `c` ![n \\*](y)](x)", "![[](y)](x)", "![](x.png) ![a *b* [l](x) <b>h</b> &amp;](img.svg)",
     "*<!----->", "x <!-- -- [a](b) --> y", "- <!----->x", "<!-- c -->\ntext", "*<!--<!---->-->", "*<!--<!---->*-->",
+    "*<!--<!---->-->*", "a <!--<!---->--> [b](c) d",
     "- [x](y) z", "- <a href='q'>x</a>", "  - ![b](https://img.shields.io/x.svg)", "<img src='a.svg' alt='badge'>",
     "<details><summary>S</summary>\n\nbody\n</details>", "# License\ntext\n## sub\n![a](b.png)\n# Next",
     "[![b](https://travis-ci.org/x.svg)](https://travis-ci.org/x) [docs](#a) [l](http://e.com 't')",
