@@ -34,6 +34,9 @@ from .document import _Collector, fence_lang
 _PARSER = pyromark.Markdown(options=pyromark.Options(0))
 #: markdown-it's maxNesting in the reference: deeper containers lose their content there.
 MAX_NESTING = 20
+#: A label defined again and again needs a round per repetition; past this many the rest stay definitions
+#: (a README that defines one label 50 times is not one anybody writes).
+MAX_DEFINITION_ROUNDS = 50
 #: markdown-it-py's HTML comment (common/html_re.py); pulldown-cmark follows CommonMark 0.31's wider one.
 _REFERENCE_COMMENT = re.compile(r"<!---?>|<!--(?:[^-]|-[^-]|--[^>])*-->")
 _RAW_OPEN = re.compile(r"[ \t]*<(?:pre|script|style|textarea)(?:[ \t>]|$)", re.IGNORECASE)
@@ -54,16 +57,18 @@ def _escape_definitions(markdown: str) -> str:
     """``[label]: url`` lines become text (the reference has no reference definitions)."""
     if "]:" not in markdown:
         return markdown
-    for _ in range(1000):  # each round finds the first definition of each label; duplicates come next
+    for _ in range(MAX_DEFINITION_ROUNDS):  # each round finds the first definition of each label
         found = _PARSER.reference_definitions(markdown)
         if not found:
             break
         raw = markdown.encode("utf-8")
-        starts = sorted((d["span"]["start"] for d in found.values()), reverse=True)
-        for start in starts:
+        pieces, last = [], 0
+        for start in sorted(d["span"]["start"] for d in found.values()):
             at = raw.index(b"[", start)
-            raw = raw[:at] + b"\\" + raw[at:]
-        markdown = raw.decode("utf-8")
+            pieces += [raw[last:at], b"\\"]
+            last = at
+        pieces.append(raw[last:])
+        markdown = b"".join(pieces).decode("utf-8")
     return markdown
 
 

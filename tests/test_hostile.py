@@ -108,6 +108,8 @@ HOSTILE: dict[str, str] = {
     "250,000 headings": "# a\n" * 250_000,
     "100,000 backtick runs": "".join("`" * (i % 50 + 1) + "x" for i in range(100_000)),
     "200,000 table rows": "|a|b|\n|-|-|\n" + "|database|x|\n" * 200_000,
+    "100,000 reference definitions": "# database\n" + "".join(f"[a{i}]: http://x/{i}\n" for i in range(100_000)),
+    "100,000 definitions of one label": "# database\n" + "[a]: http://x\n" * 100_000 + "[a]\n",
 }
 
 
