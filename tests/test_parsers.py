@@ -5,6 +5,7 @@ references: pyromark vs markdown-it-py (parsers.py), ahocorasick-rs vs pyahocora
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -106,7 +107,22 @@ PIECES = ["*", "**", "_", "__", "[", "]", "(", ")", "![", "](", "`", "``", "<", 
           "<h2>", "</h2>", "<details>", "\r\n", "\u00a0", "\u200b", "\x00", "  \n", "\\\n", "[![",
           "](https://badge.fury.io/x)",
           "<script>", "</script>", "<style>", "<?", "?>", "<![CDATA[", "]]>", "<!DOCTYPE x>", "Title\n===\n", "<x"]
-markdown = st.lists(st.sampled_from(PIECES), max_size=80).map("".join)
+_COMMENT = re.compile(r"<!---?>|<!--(?:[^-]|-[^-]|--[^>])*-->")  # markdown-it-py's
+
+
+def longer_comment(text: str) -> bool:
+    """A comment markdown-it-py reads past the first '-->' (the one known difference left, see
+    parse_pyromark.py): ``<!--<!---->-->``."""
+    at = text.find("<!--")
+    while at >= 0:
+        found, first = _COMMENT.match(text, at), text.find("-->", at + 2)
+        if found and first >= 0 and found.end() > first + 3:
+            return True
+        at = text.find("<!--", at + 1)
+    return False
+
+
+markdown = st.lists(st.sampled_from(PIECES), max_size=80).map("".join).filter(lambda t: not longer_comment(t))
 
 
 @needs_fast
@@ -118,9 +134,15 @@ def test_generated_markdown_gives_the_same_document(text):
 
 @needs_fast
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.text(max_size=300))
+@given(st.text(max_size=300).filter(lambda t: not longer_comment(t)))
 def test_any_text_gives_the_same_document(text):
     assert_same(text)
+
+
+@needs_fast
+def test_the_known_difference_is_what_the_filter_leaves_out():
+    assert longer_comment("**<!--<!---->*-->*") and not longer_comment("a <!-- b --> c <!-- d -->")
+    assert extract("**<!--<!---->*-->*", parser="markdown-it") != extract("**<!--<!---->*-->*", parser="pyromark")
 
 
 @needs_fast
