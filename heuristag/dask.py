@@ -6,7 +6,8 @@ record keeps the line number a local batch gives it; the second tags each block 
 a local batch runs (batch.process), and the parent writes the blocks' lines in input order: the same
 bytes as `heuristag batch` without --dask. Workers build the Tagger from the ``TaggerSpec`` once per
 process (a RuleSet holds mappingproxies and does not pickle); --rules and --tags paths must be readable
-on the workers. Needs ``pip install 'heuristag[dask]'``.
+on the workers. Needs ``pip install 'heuristag[dask]'``. A dask dataframe with id / description / readme
+columns goes through ``tag_bag(frame.to_bag(format="dict"))``.
 """
 
 from __future__ import annotations
@@ -159,9 +160,3 @@ def _tag_records(records: Any, spec: TaggerSpec) -> list[str]:
         outcome = process(Item(0, "record", record=record, in_memory=True), state)
         out.append(outcome.line.decode("utf-8"))
     return out
-
-
-def tag_dataframe(frame: Any, spec: TaggerSpec | None = None) -> Any:
-    """A dask dataframe with id / description / readme columns -> a bag of JSON answers, row order kept."""
-    return tag_bag(frame.to_bag(format="dict"), spec)
-
