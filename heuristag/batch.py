@@ -664,9 +664,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("batch", help="tag a JSONL file (or a folder of READMEs/prompts): one JSON line per record",
                        **examples("heuristag batch repos.jsonl -o tagged.jsonl --workers 2",
                                   "heuristag batch docs/readmes/ -o tagged.csv          # a folder; CSV by extension",
-                                  "zcat huge.jsonl.gz | heuristag batch - --format names > tagged.jsonl",
-                                  "heuristag batch repos.jsonl -o tagged.jsonl --resume    # after a kill: carry on",
-                                  "heuristag batch 'parts/*.jsonl' -o tagged.jsonl --dask tcp://10.0.0.5:8786"))
+                                  "zcat huge.jsonl.gz | heuristag batch - --format names > tagged.jsonl"))
     p.add_argument("input", metavar="INPUT",
                    help="JSONL of {id, description, readme, vocabulary?, prompt?} records ('-' for stdin), "
                         "or a folder of README/prompt files")

@@ -190,7 +190,7 @@ def _cpu_seconds() -> float:
 
 def time_stages(records: list[BenchRecord], tagger: Any, fmt: str = "objects") -> list[StageTimes]:
     """Each stage timed on its own, per document: request adaptation (json + from_record), parse
-    (document.extract: markdown normalise + markdown-it + field walk), match (matcher + fuzzy names),
+    (document.extract: markdown normalise + the parser + field walk), match (matcher + fuzzy names),
     score (scorer.score), result (selection + JSON). Records the pipeline rejects are left out."""
     from .document import extract
     from .request import from_record
