@@ -683,7 +683,7 @@ def register(sub: Any) -> None:
     p.add_argument("--dask", nargs="?", const="", default=None, metavar="SCHEDULER",
                    help="tag on a Dask cluster (the scheduler's address, e.g. tcp://10.0.0.5:8786; none: a local "
                         "cluster of --workers processes); INPUT is a JSONL file, a glob of them or a URL the workers "
-                        "read; the output is the same bytes (needs heuristag[dask])")
+                        "read; the output is the same bytes; -o DIR: one output per input file (needs heuristag[dask])")
     p.add_argument("--resume", action="store_true",
                    help="OUT was left by an interrupted run of this same command: keep its complete records, "
                         "drop a torn last line, tag the rest (refused when input, rules or options differ; "
@@ -753,9 +753,12 @@ def _run_dask(args: argparse.Namespace, workers: int) -> int:
     output_format = output_format_for(args.output, args.output_format)
     spec = spec_from_args(args, output_format)
     build_tagger(spec)  # bad rules are one error here, not one per record on the workers
-    with _open_sink(args.output, args.input) as sink:
-        sink.write(header(output_format))
-        stats = run_from_cli(args, spec, sink, row_writer(output_format), workers)
+    if os.path.isdir(args.output):
+        stats = run_from_cli(args, spec, None, row_writer(output_format), workers, head=header(output_format))
+    else:
+        with _open_sink(args.output, args.input) as sink:
+            sink.write(header(output_format))
+            stats = run_from_cli(args, spec, sink, row_writer(output_format), workers)
     print(summary(stats), file=sys.stderr)
     return stats.exit_code
 

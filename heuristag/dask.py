@@ -4,7 +4,7 @@ The workers read the input themselves, in blocks cut at newlines (``dask.bytes.r
 glob of them, or any fsspec URL the workers can open). A first pass counts each block's lines, so every
 record keeps the line number a local batch gives it; the second tags each block with the very function
 a local batch runs (batch.process), and the parent writes the blocks' lines in input order: the same
-bytes as `heuristag batch` without --dask. Workers build the Tagger from the ``TaggerSpec`` once per
+bytes as `heuristag batch` without --dask. ``-o DIR`` writes one output per input file instead. Workers build the Tagger from the ``TaggerSpec`` once per
 process (a RuleSet holds mappingproxies and does not pickle); --rules and --tags paths must be readable
 on the workers. Needs ``pip install 'heuristag[dask]'``. A dask dataframe with id / description / readme
 columns goes through ``tag_bag(frame.to_bag(format="dict"))``.
@@ -85,43 +85,103 @@ def connect(address: str | None, workers: int) -> Any:
 
 def run_dask(input_path: str, sink: BinaryIO, spec: TaggerSpec, client: Any, *, max_line_bytes: int,
              row: Callable[[bytes], bytes], block_bytes: int = BLOCK_BYTES) -> BatchStats:
-    """Tag INPUT on the cluster and write its lines to ``sink`` in input order."""
-    import dask
-    from dask.bytes import read_bytes
+    """Tag INPUT on the cluster and write its lines to ``sink`` in input order, its files one after
+    another and numbered on across them (as a local batch of their concatenation)."""
+    t0 = time.perf_counter()
+    files = _read_blocks(input_path, block_bytes)
+    blocks = [b for _path, file_blocks in files for b in file_blocks]
+    futures = _tag_blocks(client, blocks, _first_lines(client, blocks), spec, max_line_bytes)
+    counts = _Counts()
+    try:
+        counts.write(futures, sink, row)
+    except KeyboardInterrupt:
+        counts.interrupted = True
+        client.cancel(futures)
+    return counts.stats(time.perf_counter() - t0)
+
+
+def run_dask_to_folder(input_path: str, folder: str, spec: TaggerSpec, client: Any, *, max_line_bytes: int,
+                       row: Callable[[bytes], bytes], head: bytes, block_bytes: int = BLOCK_BYTES) -> BatchStats:
+    """-o DIR: one output per input file (its name), each numbered from line 1 as a batch of that file."""
+    import os
 
     t0 = time.perf_counter()
+    files = _read_blocks(input_path, block_bytes)
+    names = [os.path.basename(path) for path, _blocks in files]
+    if len(set(names)) != len(names):
+        raise HeuristagError(input_path, "two input files share a name: one output file each needs distinct names")
+    plans = [(name, blocks, _tag_blocks(client, blocks, _first_lines(client, blocks), spec, max_line_bytes))
+             for name, (_path, blocks) in zip(names, files, strict=True)]
+    counts = _Counts()
     try:
-        _sample, per_file = read_bytes(input_path, delimiter=b"\n", blocksize=block_bytes, sample=False)
+        for name, _blocks, futures in plans:
+            with open(os.path.join(folder, name), "wb") as sink:
+                sink.write(head)
+                counts.write(futures, sink, row)
+    except KeyboardInterrupt:
+        counts.interrupted = True
+        for _name, _blocks, futures in plans:
+            client.cancel(futures)
+    except OSError as exc:
+        raise HeuristagError(folder, f"cannot write: {exc.strerror or exc}") from None
+    return counts.stats(time.perf_counter() - t0)
+
+
+def _read_blocks(input_path: str, block_bytes: int) -> list[tuple[str, list[Any]]]:
+    """(path, delayed blocks cut at newlines) per input file, in path order."""
+    from dask.bytes import read_bytes
+
+    try:
+        _sample, per_file, paths = read_bytes(input_path, delimiter=b"\n", blocksize=block_bytes, sample=False,
+                                              include_path=True)
     except (OSError, ValueError) as exc:
         raise HeuristagError(input_path, f"cannot read: {one_line(str(exc))}") from None
-    blocks = [b for blocks in per_file for b in blocks]
-    if not blocks:
+    if not per_file:
         raise HeuristagError(input_path, "no such file")
-    counts = client.gather(client.compute([dask.delayed(count_lines)(b) for b in blocks]))
+    return list(zip(paths, per_file, strict=True))
+
+
+def _first_lines(client: Any, blocks: list[Any]) -> list[int]:
+    """The line number each block starts at: a first pass counts every block's lines."""
+    import dask
+
     starts, line = [], 1
-    for n in counts:
+    for n in client.gather(client.compute([dask.delayed(count_lines)(b) for b in blocks])):
         starts.append(line)
         line += n
-    futures = client.compute([dask.delayed(tag_block)(b, s, spec, max_line_bytes) for b, s in zip(blocks, starts,
-                                                                                              strict=True)])
-    written = tagged = errors = truncated = 0
-    interrupted = False
-    try:
+    return starts
+
+
+def _tag_blocks(client: Any, blocks: list[Any], starts: list[int], spec: TaggerSpec, max_line_bytes: int) -> list:
+    import dask
+
+    return client.compute([dask.delayed(tag_block)(b, s, spec, max_line_bytes)
+                           for b, s in zip(blocks, starts, strict=True)])
+
+
+class _Counts:
+    """Writes blocks' outcomes in order and counts them for the summary."""
+
+    def __init__(self) -> None:
+        self.written = self.tagged = self.errors = self.truncated = 0
+        self.interrupted = False
+
+    def write(self, futures: list, sink: BinaryIO, row: Callable[[bytes], bytes]) -> None:
         for future in futures:
             batch = future.result()
             future.release()
             for outcome in batch:
                 sink.write(row(outcome.line))
             sink.flush()
-            written += len(batch)
-            tagged += sum(o.ok for o in batch)
-            errors += sum(not o.ok for o in batch)
-            truncated += sum(o.truncated for o in batch)
-    except KeyboardInterrupt:
-        interrupted = True
-        client.cancel(futures)
-    return BatchStats(read=written, written=written, tagged=tagged, errors=errors, truncated=truncated,
-                      seconds=time.perf_counter() - t0, interrupted=interrupted, exhausted=not interrupted)
+            self.written += len(batch)
+            self.tagged += sum(o.ok for o in batch)
+            self.errors += sum(not o.ok for o in batch)
+            self.truncated += sum(o.truncated for o in batch)
+
+    def stats(self, seconds: float) -> BatchStats:
+        return BatchStats(read=self.written, written=self.written, tagged=self.tagged, errors=self.errors,
+                          truncated=self.truncated, seconds=seconds, interrupted=self.interrupted,
+                          exhausted=not self.interrupted)
 
 
 def worker_spec(spec: TaggerSpec, parser: str | None) -> TaggerSpec:
@@ -129,12 +189,16 @@ def worker_spec(spec: TaggerSpec, parser: str | None) -> TaggerSpec:
     return replace(spec, parser=parser or "auto")
 
 
-def run_from_cli(args: Any, spec: TaggerSpec, sink: BinaryIO, row: Callable[[bytes], bytes],
-                 workers: int) -> BatchStats:
+def run_from_cli(args: Any, spec: TaggerSpec, sink: BinaryIO | None, row: Callable[[bytes], bytes],
+                 workers: int, head: bytes = b"") -> BatchStats:
+    """``sink`` None: -o names a folder, one output per input file."""
     client = connect(args.dask or None, workers)
+    spec = worker_spec(spec, getattr(args, "parser", None))
     try:
-        return run_dask(args.input, sink, worker_spec(spec, getattr(args, "parser", None)), client,
-                        max_line_bytes=args.max_line_bytes, row=row)
+        if sink is None:
+            return run_dask_to_folder(args.input, args.output, spec, client, max_line_bytes=args.max_line_bytes,
+                                      row=row, head=head)
+        return run_dask(args.input, sink, spec, client, max_line_bytes=args.max_line_bytes, row=row)
     finally:
         cluster = getattr(client, "cluster", None)
         client.close()

@@ -92,3 +92,17 @@ def test_bad_dask_uses_are_one_line_errors(tmp_path):
         proc = batch(*args)
         assert proc.returncode == 2 and proc.stderr.count(b"\n") == 1 and message in proc.stderr, proc.stderr
     assert RULES
+
+
+def test_an_output_folder_gets_one_file_per_input_file(cluster, tmp_path):
+    c, _ = cluster
+    parts, out = tmp_path / "parts", tmp_path / "out"
+    parts.mkdir()
+    out.mkdir()
+    (parts / "a.jsonl").write_bytes(many_records(30) + b"{bad\n")
+    (parts / "b.jsonl").write_bytes(record("b0") + b"{bad\n")
+    proc = batch(str(parts / "*.jsonl"), "-o", str(out), "--dask", c.scheduler_address)
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a.jsonl", "b.jsonl"]
+    for name in ("a.jsonl", "b.jsonl"):   # each numbered from its own line 1, as a batch of that file
+        assert (out / name).read_bytes() == local(parts / name)
