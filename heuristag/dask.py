@@ -4,10 +4,11 @@ The workers read the input themselves, in blocks cut at newlines (``dask.bytes.r
 glob of them, or any fsspec URL the workers can open). A first pass counts each block's lines, so every
 record keeps the line number a local batch gives it; the second tags each block with the very function
 a local batch runs (batch.process), and the parent writes the blocks' lines in input order: the same
-bytes as `heuristag batch` without --dask. ``-o DIR`` writes one output per input file instead. Workers build the Tagger from the ``TaggerSpec`` once per
-process (a RuleSet holds mappingproxies and does not pickle); --rules and --tags paths must be readable
-on the workers. Needs ``pip install 'heuristag[dask]'``. A dask dataframe with id / description / readme
-columns goes through ``tag_bag(frame.to_bag(format="dict"))``.
+bytes as `heuristag batch` without --dask (``-o DIR``: one output per input file instead). Workers
+build the Tagger from the ``TaggerSpec`` once per process (a RuleSet holds mappingproxies and does not
+pickle); --rules and --tags paths must be readable on the workers. Needs ``pip install
+'heuristag[dask]'``. A dask dataframe with id / description / readme columns goes through
+``tag_bag(frame.to_bag(format="dict"))``.
 """
 
 from __future__ import annotations
