@@ -256,7 +256,7 @@ def fuzz_jsonl(data: bytes) -> None:
         raise Finding(f"{expected} records: {stats.read} read, {stats.written} written, {len(out)} lines out")
     for raw in out:
         record = json.loads(raw, parse_constant=_reject_constant)
-        if not isinstance(record, dict) or set(record) not in ({"id", "tags"}, {"id", "error"}):
+        if not isinstance(record, dict) or set(record) not in ({"id", "tags"}, {"id", "line", "error"}):
             raise Finding(f"output line {raw!r} is neither a result nor an error record")
         if "error" in record:
             if "internal error" in record["error"] or len(record["error"].splitlines()) != 1:

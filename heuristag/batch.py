@@ -2,13 +2,15 @@
 
 Streaming by design: input is read one line (or one file) at a time and at most a bounded window of
 chunks is in flight, so memory stays flat whatever the input size. Every record gets an output line, in
-input order: the Result JSON, or ``{"id": ..., "error": "..."}`` saying what went wrong and where. The
-per-record function is the same in-process and in the worker pool, so 1 or N workers give the same bytes.
+input order: the Result JSON, or ``{"id": ..., "line": N, "error": "..."}`` saying what went wrong and
+where (id null when the record's own could not be read). The per-record function is the same in-process
+and in the worker pool, so 1 or N workers give the same bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -22,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from . import resume
 from .errors import HeuristagError, one_line, require_positive
 from .outputs import OUTPUT_FORMATS, header, output_format_for, row_writer
+from .parsers import resolve as resolve_parser
 from .request import DEFAULT_MAX_TAGS, from_prompt, from_readme, from_record, looks_like_prompt
-from .result import FORMATS
+from .result import FORMATS, RecordError, Result
 from .textio import MAX_FILE_BYTES, read_text_file
 
 #: A JSONL line longer than this becomes an error record (it is skipped, never held whole in memory twice).
@@ -50,6 +54,7 @@ class TaggerSpec:
     tags: str | None = None
     fmt: str = "objects"
     encoding: str | None = None   # --encoding: input files and JSONL lines in this codec, not detected
+    parser: str | None = None     # --parser, resolved by the parent (parsers.resolve), so workers agree
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class Item:
     path: str | None = None     # folder: the file to read, read in the worker
     rel: str | None = None      # folder: the id of a README file
     error: str | None = None    # a problem found while reading (an over-long line)
+    record: Any = None          # tag_many: a record already in memory (any value: a dict, or not)
+    in_memory: bool = False     # ... and ``record`` is it
 
     @property
     def size(self) -> int:
@@ -237,55 +244,57 @@ def build_tagger(spec: TaggerSpec) -> Any:
     from .commands import make_tagger
 
     args = argparse.Namespace(rules=list(spec.rules_dirs), no_builtin_rules=not spec.builtin_rules, tags=spec.tags,
-                              encoding=spec.encoding)
+                              encoding=spec.encoding, parser=spec.parser)
     return make_tagger(args)
 
 
 def process(item: Item, state: _State) -> Outcome:
-    """Tag one item; every failure becomes an error record, so nothing is ever dropped."""
+    """Tag one item into its output line; every failure becomes an error record, so nothing is dropped."""
+    answer = answer_item(item, state)
+    return Outcome(_encode(answer.to_json(state.spec.fmt)), isinstance(answer, Result), answer.truncated)
+
+
+def answer_item(item: Item, state: _State) -> Result | RecordError:
+    """The Result of one item, or the error record saying what went wrong and where."""
     if item.error is not None:
-        return _error(item.lineno or item.rel, item.error)
+        return _error(item, item.error)
     if state.error is not None:
-        return _error(item.lineno or item.rel, f"{item.where}: {state.error}")
+        return _error(item, f"{item.where}: {state.error}")
+    if item.in_memory:
+        return _guarded(item, _record_id(item.record), lambda: _tag_record(item.record, item.where, state))
     if item.data is not None:
         return _process_line(item, state)
-    return _process_file(item, state)
+    return _guarded(item, item.rel, lambda: _tag_file(item, state))
 
 
-def _process_line(item: Item, state: _State) -> Outcome:
+def _process_line(item: Item, state: _State) -> Result | RecordError:
     data: bytes | str = item.data or b""
     try:
-        if state.spec.encoding is not None:
-            data = data.decode(state.spec.encoding)  # type: ignore[union-attr]
+        if state.spec.encoding is not None and isinstance(data, bytes):
+            data = data.decode(state.spec.encoding)
         record = json.loads(data, parse_constant=_reject_constant)
     except UnicodeDecodeError as exc:
         if state.spec.encoding is not None:
-            return _error(item.lineno, f"{item.where}: not valid {state.spec.encoding} (invalid byte at offset "
-                                       f"{exc.start})")
-        return _error(item.lineno, f"{item.where}: not UTF-8 (invalid byte at offset {exc.start})")
+            return _error(item, f"{item.where}: not valid {state.spec.encoding} (invalid byte at offset "
+                                f"{exc.start})")
+        return _error(item, f"{item.where}: not UTF-8 (invalid byte at offset {exc.start})")
     except RecursionError:
-        return _error(item.lineno, f"{item.where}: invalid JSON: nested too deeply")
+        return _error(item, f"{item.where}: invalid JSON: nested too deeply")
     except json.JSONDecodeError as exc:
-        return _error(item.lineno, f"{item.where}: invalid JSON: {exc.msg} at column {exc.colno}")
+        return _error(item, f"{item.where}: invalid JSON: {exc.msg} at column {exc.colno}")
     except ValueError as exc:  # NaN/Infinity, integers over the digit limit
-        return _error(item.lineno, f"{item.where}: invalid JSON: {exc}")
-    ident = _record_id(record, item.lineno)
-    return _guarded(ident, item.where, lambda: _tag_record(record, item.where, state))
+        return _error(item, f"{item.where}: invalid JSON: {exc}")
+    return _guarded(item, _record_id(record), lambda: _tag_record(record, item.where, state))
 
 
-def _tag_record(record: Any, where: str, state: _State) -> Outcome:
+def _tag_record(record: Any, where: str, state: _State) -> Result:
     tagger = state.tagger
     max_tags = min(DEFAULT_MAX_TAGS, len(tagger.vocabulary))
     request = from_record(record, where, vocabulary=tagger.vocabulary, max_tags=max_tags)
-    result = tagger.tag_request(request)
-    return Outcome(_encode(result.to_json(state.spec.fmt)), True, result.truncated)
+    return tagger.tag_request(request)
 
 
-def _process_file(item: Item, state: _State) -> Outcome:
-    return _guarded(item.rel, item.where, lambda: _tag_file(item, state))
-
-
-def _tag_file(item: Item, state: _State) -> Outcome:
+def _tag_file(item: Item, state: _State) -> Result:
     """A README (id = its relative path) or a seed-style prompt (its own id, as `heuristag tag` does)."""
     tagger = state.tagger
     text = read_text_file(item.path or "", state.spec.encoding)
@@ -294,42 +303,45 @@ def _tag_file(item: Item, state: _State) -> Outcome:
     else:
         request = from_readme(text, id=item.rel, vocabulary=tagger.vocabulary,
                               max_tags=min(DEFAULT_MAX_TAGS, len(tagger.vocabulary)))
-    result = tagger.tag_request(request)
-    return Outcome(_encode(result.to_json(state.spec.fmt)), True, result.truncated)
+    return tagger.tag_request(request)
 
 
-def _guarded(ident: Any, where: str, work: Callable[[], Outcome]) -> Outcome:
+def _guarded(item: Item, ident: Any, work: Callable[[], Result]) -> Result | RecordError:
     """Run one record's work; a user error or even a bug becomes that record's error line."""
+    where = item.where
     try:
         return work()
     except HeuristagError as exc:
-        return _error(ident, str(exc))
+        return _error(item, str(exc), ident)
     except RecursionError:
-        return _error(ident, f"{where}: input nested too deeply to analyse")
+        return _error(item, f"{where}: input nested too deeply to analyse", ident)
     except MemoryError:
-        return _error(ident, f"{where}: out of memory while tagging this record")
+        return _error(item, f"{where}: out of memory while tagging this record", ident)
     except Exception as exc:  # noqa: BLE001 - one bad record must never stop a batch of a million
-        return _error(ident, f"{where}: internal error: {type(exc).__name__}: {exc}")
+        return _error(item, f"{where}: internal error: {type(exc).__name__}: {exc}", ident)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _record_id(record: Any, lineno: int) -> Any:
-    """The record's own id when it has a usable one, else its line number."""
+def _record_id(record: Any) -> Any:
+    """The record's own id when it has a usable one, else None (its line is in the error record)."""
     if isinstance(record, dict) and "id" in record:
         value = record["id"]
         if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
             return value
         if isinstance(value, float) and math.isfinite(value):
             return value
-    return lineno
+    return None
 
 
-def _error(ident: Any, message: str) -> Outcome:
-    line = json.dumps({"id": ident, "error": one_line(message)}, ensure_ascii=False, separators=(",", ":"))
-    return Outcome(_encode(line), False)
+def _error(item: Item, message: str, ident: Any = None) -> RecordError:
+    """A JSONL line's error carries the record's own id (None when it could not be read: a line number
+    never poses as an id) and the line; a folder's carries the file's path as its id."""
+    if not item.lineno:  # a folder's file (its path is its id), or a record of a dask bag (its own id)
+        return RecordError(item.rel if item.rel is not None else ident, one_line(message))
+    return RecordError(ident, one_line(message), item.lineno)
 
 
 def _encode(line: str) -> bytes:
@@ -360,6 +372,12 @@ def _init_worker(spec: TaggerSpec) -> None:
 def _run_chunk(chunk: list[Item]) -> list[Outcome]:
     assert _STATE is not None
     return [process(item, _STATE) for item in chunk]
+
+
+def _answer_chunk(chunk: list[Item]) -> list[Result | RecordError]:
+    """tag_many's unit of work: the Results themselves travel back (they pickle; a Tagger does not)."""
+    assert _STATE is not None
+    return [answer_item(item, _STATE) for item in chunk]
 
 
 def start_method() -> str:
@@ -401,7 +419,8 @@ def _outcomes_in_process(source: Iterable[Item], state: _State) -> Iterator[list
         yield [process(item, state)]
 
 
-def _outcomes_from_pool(source: Iterable[Item], pool: Any, workers: int) -> Iterator[list[Outcome]]:
+def _outcomes_from_pool(source: Iterable[Item], pool: Any, workers: int,
+                        work: Callable[[list[Item]], list[Any]] = _run_chunk) -> Iterator[list[Any]]:
     """Submit chunks with at most WINDOW_PER_WORKER * workers in flight; yield results in input order.
 
     (``Pool.imap`` would read the whole input ahead into its task queue: memory would grow with it.)
@@ -411,7 +430,7 @@ def _outcomes_from_pool(source: Iterable[Item], pool: Any, workers: int) -> Iter
     watch = _WorkerWatch(pool)
     done = 0
     for chunk in chunks(source):
-        pending.append(pool.apply_async(_run_chunk, (chunk,)))
+        pending.append(pool.apply_async(work, (chunk,)))
         while len(pending) >= window:
             batch = watch.wait(pending.popleft(), done)
             done += len(batch)
@@ -504,7 +523,7 @@ class _Interrupts:
 class _Progress:
     """A tqdm bar in records/s; with a file input, total and ETA estimated from the bytes read so far."""
 
-    def __init__(self, enabled: bool, source: JsonlSource | FolderSource) -> None:
+    def __init__(self, enabled: bool, source: JsonlSource | FolderSource | _Skipping) -> None:
         self.source = source
         self.bar = None
         if enabled:
@@ -545,7 +564,7 @@ class _Counting:
         self.exhausted = True
 
 
-def run_batch(source: JsonlSource | FolderSource, sink: BinaryIO, spec: TaggerSpec, tagger: Any, *,
+def run_batch(source: JsonlSource | FolderSource | _Skipping, sink: BinaryIO, spec: TaggerSpec, tagger: Any, *,
               workers: int = 1, progress: bool = False, start: str | None = None,
               row: Callable[[bytes], bytes] | None = None) -> BatchStats:
     """Tag every record of ``source`` and write one line each to ``sink``, in input order.
@@ -661,6 +680,14 @@ def register(sub: Any) -> None:
                         "default: csv when OUT ends in .csv, else jsonl")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--dask", nargs="?", const="", default=None, metavar="SCHEDULER",
+                   help="tag on a Dask cluster (the scheduler's address, e.g. tcp://10.0.0.5:8786; none: a local "
+                        "cluster of --workers processes); INPUT is a JSONL file, a glob of them or a URL the workers "
+                        "read; the output is the same bytes; -o DIR: one output per input file (needs heuristag[dask])")
+    p.add_argument("--resume", action="store_true",
+                   help="OUT was left by an interrupted run of this same command: keep its complete records, "
+                        "drop a torn last line, tag the rest (refused when input, rules or options differ; "
+                        "the fingerprint is OUT.heuristag-resume.json)")
     p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES, metavar="N",
                    help=f"a longer JSONL line becomes an error record (default {MAX_LINE_BYTES:,})")
     p.set_defaults(func=run)
@@ -669,13 +696,19 @@ def register(sub: Any) -> None:
 def spec_from_args(args: argparse.Namespace, output_format: str = "jsonl") -> TaggerSpec:
     fmt = "objects" if output_format == "csv" else getattr(args, "format", "objects")  # CSV needs names and ids
     return TaggerSpec(rules_dirs=tuple(args.rules), builtin_rules=not args.no_builtin_rules,
-                      tags=args.tags, fmt=fmt, encoding=getattr(args, "encoding", None))
+                      tags=args.tags, fmt=fmt, encoding=getattr(args, "encoding", None),
+                      parser=resolve_parser(getattr(args, "parser", None)))
 
 
 def run(args: argparse.Namespace) -> int:
     require_positive("--workers", args.workers)
     require_positive("--max-line-bytes", args.max_line_bytes)
     workers = default_workers() if args.workers is None else args.workers
+    to_file = args.output not in ("-", "")
+    if args.dask is not None:
+        return _run_dask(args, workers)
+    if args.resume and not (to_file and args.input != "-"):
+        raise HeuristagError("--resume", "needs -o FILE and an INPUT file or folder (stdin cannot be read again)")
     source = open_source(args.input, args.max_line_bytes)
     try:
         if isinstance(source, JsonlSource) and (args.encoding or "").startswith(("utf-16", "utf-32")):
@@ -684,19 +717,88 @@ def run(args: argparse.Namespace) -> int:
         output_format = output_format_for(args.output, args.output_format)
         spec = spec_from_args(args, output_format)
         tagger = build_tagger(spec)
-        with _open_sink(args.output, args.input) as sink:
-            sink.write(header(output_format))
+        made_by = _fingerprint(args, spec, output_format) if to_file and args.input != "-" else None
+        start = resume.resume_point(args.output, made_by, output_format == "csv") if args.resume else None
+        if start is not None and start.offset == 0:
+            start = None  # not even a CSV header: start again
+        with _open_sink(args.output, args.input, append_at=start.offset if start else None) as sink:
+            if made_by is not None:
+                resume.write(args.output, made_by, complete=False)
+            if start is None:
+                sink.write(header(output_format))
+            else:
+                print(f"heuristag: resuming {args.output} after {start.records} complete records", file=sys.stderr)
             progress = sys.stderr.isatty() if args.progress is None else args.progress
-            stats = run_batch(source, sink, spec, tagger, workers=workers, progress=progress,
+            items = _Skipping(source, start.records) if start else source
+            stats = run_batch(items, sink, spec, tagger, workers=workers, progress=progress,
                               row=row_writer(output_format))
+        if made_by is not None and stats.exhausted and not stats.interrupted:
+            resume.write(args.output, made_by, complete=True)
     finally:
         source.close()
+    print(summary(stats), file=sys.stderr)
+    if start is not None and start.errors and stats.exit_code == 0:
+        return 1  # records that failed before the resume count too
+    return stats.exit_code
+
+
+def _run_dask(args: argparse.Namespace, workers: int) -> int:
+    """--dask: the workers read INPUT themselves (dask.py); the output and its summary as without."""
+    if args.resume:
+        raise HeuristagError("--resume", "is not available with --dask (run the remaining records without --dask)")
+    if args.input == "-" or os.path.isdir(args.input):
+        raise HeuristagError("--dask", "needs INPUT to be a JSONL file, a glob of them or a URL, not stdin or a folder")
+    from .dask import run_from_cli
+
+    output_format = output_format_for(args.output, args.output_format)
+    spec = spec_from_args(args, output_format)
+    build_tagger(spec)  # bad rules are one error here, not one per record on the workers
+    if os.path.isdir(args.output):
+        stats = run_from_cli(args, spec, None, row_writer(output_format), workers, head=header(output_format))
+    else:
+        with _open_sink(args.output, args.input) as sink:
+            sink.write(header(output_format))
+            stats = run_from_cli(args, spec, sink, row_writer(output_format), workers)
     print(summary(stats), file=sys.stderr)
     return stats.exit_code
 
 
+def _fingerprint(args: argparse.Namespace, spec: TaggerSpec, output_format: str) -> dict:
+    """What makes this command's output bytes (resume.py): not --workers, not --parser."""
+    from .builtin import builtin_dir
+
+    rule_paths = [*spec.rules_dirs, *([spec.tags] if spec.tags else [])]
+    options = {"format": spec.fmt, "output_format": output_format, "encoding": spec.encoding,
+               "max_line_bytes": args.max_line_bytes, "rules_dirs": list(spec.rules_dirs), "tags": spec.tags,
+               "builtin_rules": spec.builtin_rules}
+    return resume.fingerprint(args.input, rule_paths, str(builtin_dir()) if spec.builtin_rules else None, options)
+
+
+class _Skipping:
+    """A source without its first ``n`` records: those a resumed run finds already written."""
+
+    def __init__(self, source: JsonlSource | FolderSource, n: int) -> None:
+        self.source = source
+        self.n = n
+
+    @property
+    def total_bytes(self) -> int | None:
+        return self.source.total_bytes
+
+    @property
+    def bytes_read(self) -> int:
+        return self.source.bytes_read
+
+    def __iter__(self) -> Iterator[Item]:
+        items = iter(self.source)
+        for _ in itertools.islice(items, self.n):
+            pass
+        yield from items
+
+
 @contextmanager
-def _open_sink(output: str, input_path: str) -> Iterator[BinaryIO]:
+def _open_sink(output: str, input_path: str, append_at: int | None = None) -> Iterator[BinaryIO]:
+    """stdout, or OUT: new, or (``append_at``) cut after its complete records and written on from there."""
     if output in ("-", ""):
         yield sys.stdout.buffer
         return
@@ -704,7 +806,12 @@ def _open_sink(output: str, input_path: str) -> Iterator[BinaryIO]:
             and os.path.samefile(output, input_path):
         raise HeuristagError(output, "the output file is the input file")
     try:
-        sink = open(output, "wb")  # noqa: SIM115 - closed below
+        if append_at is None:
+            sink = open(output, "wb")  # noqa: SIM115 - closed below
+        else:
+            sink = open(output, "r+b")  # noqa: SIM115 - closed below
+            sink.truncate(append_at)
+            sink.seek(append_at)
     except OSError as exc:
         raise HeuristagError(output, f"cannot write: {exc.strerror or exc}") from None
     try:

@@ -190,7 +190,7 @@ def _cpu_seconds() -> float:
 
 def time_stages(records: list[BenchRecord], tagger: Any, fmt: str = "objects") -> list[StageTimes]:
     """Each stage timed on its own, per document: request adaptation (json + from_record), parse
-    (document.extract: markdown normalise + markdown-it + field walk), match (matcher + fuzzy names),
+    (document.extract: markdown normalise + the parser + field walk), match (matcher + fuzzy names),
     score (scorer.score), result (selection + JSON). Records the pipeline rejects are left out."""
     from .document import extract
     from .request import from_record
@@ -206,7 +206,7 @@ def time_stages(records: list[BenchRecord], tagger: Any, fmt: str = "objects") -
             continue
         vocabulary = request.vocabulary or tagger.vocabulary
         t1 = clock()
-        doc = extract(request.readme, request.description, tagger.rules.boilerplate_headings)
+        doc = extract(request.readme, request.description, tagger.rules.boilerplate_headings, tagger.parser)
         t2 = clock()
         evidence = tagger.evidence(doc, vocabulary)
         t3 = clock()
@@ -256,6 +256,18 @@ def cold_start(rule_args: list[str], workdir: Path, runs: int = 3) -> float:
         if proc.returncode != 0 or not first.startswith(b"{"):
             raise HeuristagError("cold start", f"`heuristag tag` failed: {err.decode('utf-8', 'replace')}")
         best = min(best, elapsed)
+    return best
+
+
+def bare_start(runs: int = 5) -> float:
+    """Seconds for the interpreter alone to start and exit (``python -c pass``): what cold start is held to."""
+    import subprocess
+
+    best = math.inf
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        best = min(best, time.perf_counter() - t0)
     return best
 
 
@@ -313,6 +325,8 @@ def _rule_args(args: argparse.Namespace) -> list[str]:
         out.append("--no-builtin-rules")
     if args.tags:
         out += ["--tags", args.tags]
+    if getattr(args, "parser", None):
+        out += ["--parser", args.parser]
     return out
 
 
@@ -356,8 +370,9 @@ def run(args: argparse.Namespace) -> int:
         write_rounds(records, rounds_path, args.repeat)
         _report_throughput(rounds_path, spec, tagger, workers)
         _report_latency(records, tagger)
-        _say(f"cold start: {cold_start(_rule_args(args), work) * 1000:.0f} ms "
-             "(`python -m heuristag tag` of a small README, process start to first JSON line, best of 3)")
+        cold, bare = cold_start(_rule_args(args), work), bare_start()
+        _say(f"cold start: {cold * 1000:.0f} ms (`python -m heuristag tag` of a small README, process start to "
+             f"first JSON line, best of 3), x{cold / bare:.1f} a bare `python -c pass` ({bare * 1000:.0f} ms)")
         if args.synthetic_mb:
             _report_synthetic(records, bench_path, work, args, workers)
     self_mb, children_mb = peak_rss()
@@ -366,9 +381,20 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report_throughput(path: Path, spec: Any, tagger: Any, workers: int) -> None:
+    from dataclasses import replace
+
+    from .batch import build_tagger
+
     one = batch_throughput(path, spec, tagger, 1)
     _say(f"throughput, 1 worker: {one.rate:,.1f} docs/s ({one.records} docs in {one.seconds:.2f} s, "
-         f"CPU {one.cpu_seconds:.2f} s; `heuristag batch` machinery)")
+         f"CPU {one.cpu_seconds:.2f} s; `heuristag batch` machinery; parser {tagger.parser})")
+    if tagger.parser != "markdown-it":
+        reference_spec = replace(spec, parser="markdown-it")
+        ref = batch_throughput(path, reference_spec, build_tagger(reference_spec), 1)
+        cpu = ref.cpu_seconds / one.cpu_seconds if one.cpu_seconds > 0 else 0
+        _say(f"throughput, 1 worker, markdown-it parser: {ref.rate:,.1f} docs/s ({ref.records} docs in "
+             f"{ref.seconds:.2f} s, CPU {ref.cpu_seconds:.2f} s): the {tagger.parser} path is "
+             f"x{one.rate / ref.rate if ref.rate else 0:.2f} by wall time, x{cpu:.2f} by CPU time")
     many = batch_throughput(path, spec, tagger, workers)
     _say(f"throughput, {workers} worker{'s' if workers != 1 else ''}: {many.rate:,.1f} docs/s "
          f"({many.records} docs in {many.seconds:.2f} s, CPU {many.cpu_seconds:.2f} s, pool start included; "

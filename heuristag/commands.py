@@ -26,6 +26,9 @@ def add_rule_options(p: argparse.ArgumentParser, tags: bool = True) -> None:
     if tags:
         p.add_argument("--tags", metavar="VOCAB", help="vocabulary file: JSON list of {id, name}, YAML list, "
                                                        "or one name per line (default: the built-in 90 tags)")
+    from .parsers import add_parser_option
+
+    add_parser_option(p)
 
 
 def encoding_name(value: str) -> str:
@@ -87,7 +90,8 @@ def make_tagger(args: argparse.Namespace):
 
     encoding = getattr(args, "encoding", None)
     vocabulary = load_vocabulary_file(args.tags, encoding) if getattr(args, "tags", None) else None
-    return Tagger(rules_dirs=args.rules, builtin_rules=not args.no_builtin_rules, vocabulary=vocabulary)
+    return Tagger(rules_dirs=args.rules, builtin_rules=not args.no_builtin_rules, vocabulary=vocabulary,
+                  parser=getattr(args, "parser", None))
 
 
 def parse_id(raw: str | None, fallback: str) -> Any:

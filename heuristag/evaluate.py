@@ -693,7 +693,7 @@ def _compare_tagger(args: argparse.Namespace, baseline: Tagger) -> Tagger:
     from .tagger import Tagger
 
     return Tagger(rules_dirs=[*args.rules, args.compare], builtin_rules=not args.no_builtin_rules,
-                  vocabulary=baseline.vocabulary)
+                  vocabulary=baseline.vocabulary, parser=baseline.parser)
 
 
 def _print_json(data: Any) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-import ahocorasick
 import re2
 
+from .automaton import Terms
 from .document import FIELDS, Document
 from .errors import HeuristagError, one_line
 from .normalise import is_word_char, normalise
@@ -51,7 +51,7 @@ def compile_pattern(regex: str, where: str) -> re2._Regexp:
 class Matcher:
     """A RuleSet compiled once: an automaton over every normalised term, and compiled patterns."""
 
-    def __init__(self, rules: RuleSet, extra_groups: Iterable[TermGroup] = ()) -> None:
+    def __init__(self, rules: RuleSet, extra_groups: Iterable[TermGroup] = (), automaton: str = "auto") -> None:
         self.rules = rules
         self.groups: list[TermGroup] = [*rules.all_groups(), *extra_groups]
         table: dict[str, list[int]] = {}
@@ -62,13 +62,9 @@ class Matcher:
                     refs = table.setdefault(key, [])
                     if gi not in refs:
                         refs.append(gi)
-        self.automaton = ahocorasick.Automaton()
-        for key in sorted(table):
-            self.automaton.add_word(key, (key, tuple(table[key]),
-                                          is_word_char(key[0]), is_word_char(key[-1])))
-        self.has_terms = bool(table)
-        if self.has_terms:
-            self.automaton.make_automaton()
+        self.terms = Terms({key: (key, tuple(refs), is_word_char(key[0]), is_word_char(key[-1]))
+                            for key, refs in table.items()}, automaton)
+        self.has_terms = bool(self.terms)
         self.patterns: list[tuple[PatternRule, re2._Regexp]] = [
             (p, compile_pattern(p.regex, f"{p.source}: {p.name}")) for p in rules.all_patterns()
         ]
@@ -101,13 +97,12 @@ class Matcher:
     def _literals(self, fname: str, text: str) -> list[Evidence]:
         """Word-bounded matches, overlaps resolved leftmost-longest (数据库 wins over 数据)."""
         found: list[tuple[int, int, tuple]] = []
-        n = len(text)
-        for end, value in self.automaton.iter(text):
-            key, _refs, bound_start, bound_end = value
-            start = end - len(key) + 1
-            if bound_start and start > 0 and is_word_char(text[start - 1]):
+        last = len(text) - 1
+        word = _word_chars(text)
+        for start, end, value in self.terms.occurrences(text):
+            if value[2] and start > 0 and text[start - 1] in word:
                 continue
-            if bound_end and end + 1 < n and is_word_char(text[end + 1]):
+            if value[3] and end < last and text[end + 1] in word:
                 continue
             found.append((start, end, value))
             if len(found) >= MAX_MATCHES_PER_FIELD:
@@ -115,12 +110,23 @@ class Matcher:
         found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
         out: list[Evidence] = []
         last_end = -1
+        groups = self.groups
         for start, end, (key, refs, _bs, _be) in found:
             if start <= last_end:
                 continue
             last_end = end
             for gi in refs:
-                g = self.groups[gi]
+                g = groups[gi]
                 if fname in g.fields:
                     out.append(Evidence(g.tag, g.name, fname, key, start, g.weight))
         return out
+
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _word_chars(text: str) -> frozenset[str]:
+    """The characters of ``text`` that are word characters (is_word_char), as one set to test against."""
+    if text.isascii():
+        return _ASCII_WORD
+    return _ASCII_WORD | {ch for ch in set(text) if not ch.isascii() and is_word_char(ch)}

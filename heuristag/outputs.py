@@ -56,7 +56,8 @@ def csv_row(line: bytes) -> bytes:
     tags = record.get("tags") or []
     names = [t["name"] if isinstance(t, dict) else str(t) for t in tags]
     ids = [_text(t.get("id")) for t in tags if isinstance(t, dict) and t.get("id") is not None]
-    return _csv_line([_text(record.get("id")), ";".join(names), ";".join(ids), record.get("error", "")])
+    ident = record.get("id")  # null: an error record whose own id could not be read (its line is in the error)
+    return _csv_line(["" if ident is None else _text(ident), ";".join(names), ";".join(ids), record.get("error", "")])
 
 
 def _text(value: Any) -> str:

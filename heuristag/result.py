@@ -38,3 +38,23 @@ class Result:
     def to_json(self, fmt: str = "objects") -> str:
         """One line, the expected JSON: ``{"id":"1650","tags":[{"id":17,"name":"ai"}]}``."""
         return json.dumps(self.as_dict(fmt), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """A record of a batch that could not be tagged, as `heuristag batch` writes it: ``id`` is the
+    record's own (None when it could not be read), ``line`` its 1-based line or position (None for a
+    file of a folder, whose path is the id)."""
+
+    id: Any
+    error: str
+    line: int | None = None
+    truncated: bool = False
+
+    def as_dict(self, fmt: str = "objects") -> dict[str, Any]:
+        if self.line is None:
+            return {"id": self.id, "error": self.error}
+        return {"id": self.id, "line": self.line, "error": self.error}
+
+    def to_json(self, fmt: str = "objects") -> str:
+        return json.dumps(self.as_dict(fmt), ensure_ascii=False, separators=(",", ":"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -15,6 +15,7 @@ from .document import Document, extract
 from .errors import require_positive
 from .matcher import Evidence, Matcher
 from .normalise import normalise
+from .parsers import resolve as resolve_parser
 from .relabel import NAME_WEIGHT, name_groups, name_only, scoring_keys, vocabulary_rules
 from .request import DEFAULT_MAX_TAGS, Request, from_readme
 from .result import Result
@@ -56,7 +57,10 @@ class Tagger:
     """Holds a compiled rule set and a default vocabulary; ``tag`` is a pure function of its inputs."""
 
     def __init__(self, rules: RuleSet | None = None, *, rules_dirs: Sequence[str | Path] = (),
-                 builtin_rules: bool = True, vocabulary: Vocabulary | list | str | os.PathLike | None = None) -> None:
+                 builtin_rules: bool = True, vocabulary: Vocabulary | list | str | os.PathLike | None = None,
+                 parser: str | None = None) -> None:
+        #: the Markdown backend (parsers.py): None reads HEURISTAG_PARSER, else the fast one when installed
+        self.parser = resolve_parser(parser)
         self.rules = rules if rules is not None else load_rules(rules_dirs, builtin=builtin_rules)
         self.vocabulary = self._vocab(vocabulary) if vocabulary is not None else builtin_vocabulary()
         self._index: ConceptIndex | None = None
@@ -115,7 +119,8 @@ class Tagger:
         return self.compiled_for(vocabulary).alignment
 
     def document(self, request: Request) -> Document:
-        return extract(_scrub(request.readme), _scrub(request.description), self.rules.boilerplate_headings)
+        return extract(_scrub(request.readme), _scrub(request.description), self.rules.boilerplate_headings,
+                       self.parser)
 
     def evidence(self, doc: Document, vocabulary: Vocabulary) -> list[Evidence]:
         """Every piece of evidence, tagged with scoring keys (the concepts' own for aligned entries)."""
@@ -157,6 +162,14 @@ class Tagger:
         request = from_readme(readme, description=description, id=id,
                               vocabulary=self._vocab(vocabulary), max_tags=max_tags)
         return self.tag_request(request)
+
+    def tag_many(self, records: Iterable[Any], *, workers: int = 1, fmt: str = "objects") -> Iterator[Any]:
+        """Tag JSONL-style records (dicts, or lines as str/bytes) lazily, in input order: a Result or a
+        RecordError per record, the same answers `heuristag batch` writes (see many.py; imported here
+        lazily, as it runs the batch machinery on top of this engine)."""
+        from .many import tag_many
+
+        return tag_many(records, self, workers=workers, fmt=fmt)
 
 
 #: Lone UTF-16 surrogates: no file decodes to them, but a JSON "\\ud800" escape (a batch record, the
@@ -210,9 +223,19 @@ def _bounded(cache: dict) -> dict:
 _default: Tagger | None = None
 
 
-def tag(readme: str, description: str = "", **kwargs: Any) -> Result:
-    """Module-level shortcut with a lazily built default Tagger (built-in rules and vocabulary)."""
+def default_tagger() -> Tagger:
+    """The Tagger with built-in rules and vocabulary, built on first use."""
     global _default
     if _default is None:
         _default = Tagger()
-    return _default.tag(readme, description, **kwargs)
+    return _default
+
+
+def tag(readme: str, description: str = "", **kwargs: Any) -> Result:
+    """Module-level shortcut with a lazily built default Tagger (built-in rules and vocabulary)."""
+    return default_tagger().tag(readme, description, **kwargs)
+
+
+def tag_many(records: Iterable[Any], *, workers: int = 1, fmt: str = "objects") -> Iterator[Any]:
+    """``Tagger.tag_many`` with the default Tagger: ``for answer in heuristag.tag_many(rows, workers=2)``."""
+    return default_tagger().tag_many(records, workers=workers, fmt=fmt)

@@ -128,7 +128,8 @@ def test_one_and_two_workers_give_identical_bytes_in_order(tmp_path):
     assert p1.returncode == p2.returncode == 1
     assert one.read_bytes() == two.read_bytes()
     got = lines_of(two.read_bytes())
-    assert [g["id"] for g in got] == [f"r{i}" for i in range(300)] + [301]
+    assert [g["id"] for g in got] == [f"r{i}" for i in range(300)] + [None]
+    assert got[-1]["line"] == 301
     assert sum("error" in g for g in got) == 1
 
 
@@ -175,16 +176,19 @@ def test_bad_lines_become_error_records(tmp_path):
     assert proc.returncode == 1
     got = lines_of(proc.stdout)
     assert len(got) == 10
-    assert [g["id"] for g in got] == ["ok1", 2, "nr", "wt", 5, 6, 7, 8, "p", "ok2"]
-    errors = {g["id"]: g["error"] for g in got if "error" in g}
+    # the record's own id when it could be read, else null: a line number never poses as an id
+    assert [g["id"] for g in got] == ["ok1", None, "nr", "wt", None, None, None, None, "p", "ok2"]
+    assert [list(g) for g in got[1:-1]] == [["id", "line", "error"]] * 8
+    errors = {g["line"]: g["error"] for g in got if "error" in g}
+    assert sorted(errors) == list(range(2, 10))
     assert errors[2].startswith("line 2: invalid JSON: ")
-    assert errors["nr"] == 'line 3: record has no "readme"'
-    assert errors["wt"].startswith("line 4: readme: must be a string")
+    assert errors[3] == 'line 3: record has no "readme"'
+    assert errors[4].startswith("line 4: readme: must be a string")
     assert errors[5].startswith("line 5: record must be a JSON object")
     assert errors[6].startswith("line 6: id: must be a string or a number")
     assert errors[7].startswith("line 7: invalid JSON: NaN")
     assert errors[8].startswith("line 8: not UTF-8")
-    assert errors["p"].startswith("line 9: prompt: not a tagging prompt")
+    assert errors[9].startswith("line 9: prompt: not a tagging prompt")
     assert all("\n" not in e for e in errors.values())
     assert "tags" in got[0] and "tags" in got[-1]
     assert stderr_summary(proc).groups() == ("10", "2", "8")
@@ -193,11 +197,11 @@ def test_bad_lines_become_error_records(tmp_path):
 def test_thousand_records_with_fifty_bad_ones(tmp_path):
     """Bad JSON, missing readme, wrong types and huge fields: 1,000 lines out, in order, 50 errors."""
     kinds = [  # (line, the id its error record carries)
-        lambda i: (b'{"id": "r%d", "readme": "unterminated\n' % i, i + 1),
+        lambda i: (b'{"id": "r%d", "readme": "unterminated\n' % i, None),
         lambda i: (json.dumps({"id": f"r{i}", "description": "no readme"}).encode() + b"\n", f"r{i}"),
         lambda i: (json.dumps({"id": f"r{i}", "readme": ["not", "text"]}).encode() + b"\n", f"r{i}"),
         lambda i: (json.dumps({"id": f"r{i}", "description": {"a": 1}, "readme": "x"}).encode() + b"\n", f"r{i}"),
-        lambda i: (json.dumps({"id": f"r{i}", "readme": "database " * 30_000}).encode() + b"\n", i + 1),  # > cap
+        lambda i: (json.dumps({"id": f"r{i}", "readme": "database " * 30_000}).encode() + b"\n", None),  # > cap
     ]
     lines, ids, bad = [], [], set()
     for i in range(1000):
@@ -219,7 +223,7 @@ def test_thousand_records_with_fifty_bad_ones(tmp_path):
     for i, g in enumerate(got):
         assert ("error" in g) == (i in bad), g
         if "error" in g:
-            assert g["error"].startswith(f"line {i + 1}: ")
+            assert g["error"].startswith(f"line {i + 1}: ") and g["line"] == i + 1
         else:
             assert g["tags"] == [{"id": 1, "name": "database"} if i % 3 else {"id": 2, "name": "cli"}]
     assert sum("error" in g for g in got) == 50
@@ -243,7 +247,7 @@ def test_a_line_over_the_default_cap_is_an_error_record(tmp_path):
     proc = batch(str(src), "--workers", "1")
     assert proc.returncode == 1
     got = lines_of(proc.stdout)
-    assert [g["id"] for g in got] == ["before", 2, "after"]
+    assert [g["id"] for g in got] == ["before", None, "after"] and got[1]["line"] == 2
     assert got[1]["error"].startswith("line 2: line is ")
     assert "tags" in got[2]
 
@@ -466,7 +470,7 @@ def test_csv_chosen_by_extension_one_row_per_record_errors_kept(tmp_path):
     rows = read_csv(out)
     assert rows[0] == ["id", "tags", "tag_ids", "error"]
     assert rows[1] == ["7", "cli;database", "2;1", ""]          # best first, as in JSONL
-    assert rows[2][0] == "2" and rows[2][1:3] == ["", ""] and rows[2][3].startswith("line 2: invalid JSON")
+    assert rows[2][0] == "" and rows[2][1:3] == ["", ""] and rows[2][3].startswith("line 2: invalid JSON")
     assert rows[3] == ["'=HYPERLINK(1)", "cli", "2", ""]   # a formula-looking id stays text in a spreadsheet
     assert rows[4][0] == "q" and rows[4][3]
     assert len(rows) == 5

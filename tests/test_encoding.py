@@ -83,7 +83,7 @@ def test_batch_jsonl_and_folder(tmp_path, gbk_readme):
     plain = run_cli("batch", str(jsonl), "--format", "names")
     assert plain.returncode == 1                       # the GBK line is an error record, never dropped
     rows = [json.loads(r) for r in plain.stdout.decode().splitlines()]
-    assert [r["id"] for r in rows] == [1, 8] and "error" in rows[0]   # unparsed: its line number
+    assert [r["id"] for r in rows] == [None, 8] and rows[0]["line"] == 1 and "error" in rows[0]  # unparsed
     named = run_cli("batch", str(jsonl), "--format", "names", "--encoding", "gbk")
     assert named.returncode == 0, named.stderr
     rows = [json.loads(r) for r in named.stdout.decode().splitlines()]

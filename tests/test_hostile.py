@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from heuristag.document import MAX_README_CHARS, MAX_README_LINES, extract
+from heuristag.parsers import fast_available
 from heuristag.textio import MAX_FILE_BYTES
 
 from .conftest import ROOT
@@ -107,16 +108,24 @@ HOSTILE: dict[str, str] = {
     "250,000 headings": "# a\n" * 250_000,
     "100,000 backtick runs": "".join("`" * (i % 50 + 1) + "x" for i in range(100_000)),
     "200,000 table rows": "|a|b|\n|-|-|\n" + "|database|x|\n" * 200_000,
+    "100,000 reference definitions": "# database\n" + "".join(f"[a{i}]: http://x/{i}\n" for i in range(100_000)),
+    "100,000 definitions of one label": "# database\n" + "[a]: http://x\n" * 100_000 + "[a]\n",
 }
 
 
+#: Both Markdown backends (heuristag/parsers.py) must be bounded; pyromark only where it is installed.
+PARSERS = ["markdown-it", pytest.param("pyromark", marks=pytest.mark.skipif(
+    not fast_available(), reason="pyromark is not installed (pip install 'heuristag[fast]')"))]
+
+
 @needs_proc
+@pytest.mark.parametrize("parser", PARSERS)
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_readme_is_bounded(tmp_path, name):
+def test_hostile_readme_is_bounded(tmp_path, name, parser):
     text = HOSTILE[name]
     path = tmp_path / "hostile.md"
     path.write_text(text, encoding="utf-8")
-    run = run_bounded("tag", str(path), *TINY)
+    run = run_bounded("tag", str(path), *TINY, "--parser", parser)
     assert_bounded(run)
     tagged(run)
     long = len(text) > MAX_README_CHARS or text.count("\n") >= MAX_README_LINES

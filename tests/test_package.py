@@ -34,3 +34,58 @@ def test_licence_file_matches_the_declared_licence():
     assert config["project"]["license"] == {"text": "MIT"}
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert text.startswith("MIT License") and "Permission is hereby granted, free of charge" in text
+
+
+def _build_and_install(tmp_path):
+    """A wheel of a copy of the source tree, installed (--target) as a user's `pip install .` would.
+    Uses the pip cache and the configured indexes; skips when the build requirements cannot be had."""
+    import shutil
+    import subprocess
+    import sys
+
+    tree = tmp_path / "heuristag-tree"  # not 'src': pip would take that for a src-layout
+    tree.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, tree / name)
+    for name in ("heuristag", "rules"):
+        shutil.copytree(ROOT / name, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+    wheel = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "dist"),
+                            str(tree)], capture_output=True, text=True, timeout=300)
+    if wheel.returncode != 0:
+        offline = ("Could not find a version", "No matching distribution", "Failed to establish", "Network")
+        if any(s in wheel.stderr for s in offline):
+            pytest.skip("the build requirements (setuptools) cannot be installed here")
+        raise AssertionError(wheel.stderr[-3000:])
+    [built] = list((tmp_path / "dist").glob("heuristag-*.whl"))
+    site = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--target",
+                              str(site), str(built)], capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr[-3000:]
+    return site
+
+
+def test_a_non_editable_install_tags_with_its_packaged_rules(tmp_path):
+    """`python -m heuristag tag` works from an installed wheel, both away from the source tree (the
+    packaged rules) and from the repository root, where the source tree's heuristag/ comes first."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    site = _build_and_install(tmp_path)
+    assert (site / "heuristag" / "builtin_rules" / "vocabulary.json").is_file()
+    readme = tmp_path / "README.md"
+    readme.write_text("# QuickDB\n\nAn embedded SQL database engine with a command line shell.\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    where = ("import heuristag.builtin as b; print(b.builtin_dir())")
+    away = tmp_path / "elsewhere"
+    away.mkdir()
+    for cwd, rules_under in ((away, site), (ROOT, None)):
+        proc = subprocess.run([sys.executable, "-m", "heuristag", "tag", str(readme), "--format", "names"],
+                              capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "database" in json.loads(proc.stdout)["tags"]
+        if rules_under is not None:
+            found = subprocess.run([sys.executable, "-c", where], capture_output=True, text=True, cwd=cwd, env=env,
+                                   timeout=60).stdout.strip()
+            assert found.startswith(str(rules_under)), found
