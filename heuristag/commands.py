@@ -72,11 +72,14 @@ def register(sub: Any) -> None:
     e = sub.add_parser("explain", help="show every chosen tag and the best runners-up with their evidence", **examples(
         "heuristag explain examples/README.md                # chosen tags, runners-up, the evidence of each",
         "heuristag explain README.md --runners-up 10 --json  # a \"reason\" per tag: chosen, or why not",
-        "heuristag explain README.md --rules my_rules        # what a rule change does to one document"))
+        "heuristag explain README.md --rules my_rules --why database  # one tag: chosen, or why not"))
     add_input_options(e)
     add_rule_options(e)
     e.add_argument("--json", action="store_true", help="machine-readable evidence")
     e.add_argument("--runners-up", type=int, default=3, help="how many tags below the chosen to show")
+    e.add_argument("--why", metavar="TAG", default=None,
+                   help="show only this tag, chosen or not, with the reason (below threshold, below relative_cut, "
+                        "beyond max tags, chosen by fallback, no evidence, not in vocabulary)")
     e.set_defaults(func=run_explain)
 
 
@@ -188,15 +191,16 @@ def run_tag(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from .explain import render_json, render_text
+    from .explain import render_json, render_text, why
 
     tagger = make_tagger(args)
     request = build_request(args, tagger)
     result = tagger.tag_request(request)
     _warn(args, tagger, request, result.truncated)
+    only = why(result, args.why, request.vocabulary or tagger.vocabulary, tagger.rules) if args.why else None
     if args.json:
-        print(json.dumps(render_json(result, runners_up=args.runners_up), ensure_ascii=False, indent=1))
+        print(json.dumps(render_json(result, runners_up=args.runners_up, only=only), ensure_ascii=False, indent=1))
     else:
         print(result.to_json())
-        print(render_text(result, runners_up=args.runners_up))
+        print(render_text(result, runners_up=args.runners_up, only=only))
     return 0
