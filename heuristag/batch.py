@@ -50,6 +50,7 @@ class TaggerSpec:
     tags: str | None = None
     fmt: str = "objects"
     encoding: str | None = None   # --encoding: input files and JSONL lines in this codec, not detected
+    confidence: bool = False      # --confidence: "confidence" beside "tags" (Tagger.confidence)
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,11 @@ def _tag_record(record: Any, where: str, state: _State) -> Outcome:
     max_tags = min(DEFAULT_MAX_TAGS, len(tagger.vocabulary))
     request = from_record(record, where, vocabulary=tagger.vocabulary, max_tags=max_tags)
     result = tagger.tag_request(request)
-    return Outcome(_encode(result.to_json(state.spec.fmt)), True, result.truncated)
+    return Outcome(_encode(_json(result, state)), True, result.truncated)
+
+
+def _json(result: Any, state: _State) -> str:
+    return result.to_json(state.spec.fmt, state.tagger.confidence(result) if state.spec.confidence else None)
 
 
 def _process_file(item: Item, state: _State) -> Outcome:
@@ -295,7 +300,7 @@ def _tag_file(item: Item, state: _State) -> Outcome:
         request = from_readme(text, id=item.rel, vocabulary=tagger.vocabulary,
                               max_tags=min(DEFAULT_MAX_TAGS, len(tagger.vocabulary)))
     result = tagger.tag_request(request)
-    return Outcome(_encode(result.to_json(state.spec.fmt)), True, result.truncated)
+    return Outcome(_encode(_json(result, state)), True, result.truncated)
 
 
 def _guarded(ident: Any, where: str, work: Callable[[], Outcome]) -> Outcome:
@@ -640,7 +645,7 @@ def default_workers() -> int:
 
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options, examples
+    from .commands import add_confidence_option, add_encoding_option, add_rule_options, examples
 
     p = sub.add_parser("batch", help="tag a JSONL file (or a folder of READMEs/prompts): one JSON line per record",
                        **examples("heuristag batch repos.jsonl -o tagged.jsonl --workers 2",
@@ -661,6 +666,7 @@ def register(sub: Any) -> None:
                         "default: csv when OUT ends in .csv, else jsonl")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
+    add_confidence_option(p)
     p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES, metavar="N",
                    help=f"a longer JSONL line becomes an error record (default {MAX_LINE_BYTES:,})")
     p.set_defaults(func=run)
@@ -669,7 +675,8 @@ def register(sub: Any) -> None:
 def spec_from_args(args: argparse.Namespace, output_format: str = "jsonl") -> TaggerSpec:
     fmt = "objects" if output_format == "csv" else getattr(args, "format", "objects")  # CSV needs names and ids
     return TaggerSpec(rules_dirs=tuple(args.rules), builtin_rules=not args.no_builtin_rules,
-                      tags=args.tags, fmt=fmt, encoding=getattr(args, "encoding", None))
+                      tags=args.tags, fmt=fmt, encoding=getattr(args, "encoding", None),
+                      confidence=getattr(args, "confidence", False))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -682,6 +689,8 @@ def run(args: argparse.Namespace) -> int:
             raise HeuristagError("--encoding", f"a JSONL input is split at newline bytes, so {args.encoding} "
                                                "cannot be read line by line: convert it to UTF-8")
         output_format = output_format_for(args.output, args.output_format)
+        if args.confidence and output_format == "csv":
+            raise HeuristagError("--confidence", "CSV output has no confidence column: write JSONL")
         spec = spec_from_args(args, output_format)
         tagger = build_tagger(spec)
         with _open_sink(args.output, args.input) as sink:

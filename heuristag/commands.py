@@ -45,6 +45,12 @@ def add_encoding_option(p: argparse.ArgumentParser) -> None:
                         "when detection is sure)")
 
 
+def add_confidence_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--confidence", action="store_true",
+                   help='add "confidence": {tag name: P(right)} beside "tags" (the pack\'s calibration from '
+                        "`heuristag tune`, else score / (score + threshold))")
+
+
 def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a README or a seed-style prompt ('-' for stdin)")
     p.add_argument("--description", default="", help="the repository's one-line description")
@@ -67,6 +73,7 @@ def register(sub: Any) -> None:
     add_rule_options(p)
     p.add_argument("--format", choices=FORMATS, default="objects", help="tags as vocabulary objects, ids or names")
     p.add_argument("--explain", action="store_true", help="also print the evidence (to stderr)")
+    add_confidence_option(p)
     p.set_defaults(func=run_tag)
 
     e = sub.add_parser("explain", help="show every chosen tag and the best runners-up with their evidence", **examples(
@@ -182,7 +189,7 @@ def run_tag(args: argparse.Namespace) -> int:
     request = build_request(args, tagger)
     result = tagger.tag_request(request)
     _warn(args, tagger, request, result.truncated)
-    print(result.to_json(args.format))
+    print(result.to_json(args.format, tagger.confidence(result) if args.confidence else None))
     if args.explain:
         from .explain import render_text
 

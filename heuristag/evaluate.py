@@ -346,6 +346,34 @@ def render_eval_text(bench: str, m: Metrics, outcomes: Sequence[Outcome], worst_
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class CalibrationCheck:
+    """How well the tagger's confidence (``--confidence``) matches how often its chosen tags are right."""
+
+    ece: float
+    chosen: int
+    curve: str        # "fitted" (the pack has a calibration) or "default"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ECE": self.ece, "chosen": self.chosen, "curve": self.curve}
+
+    def render(self) -> str:
+        return (f"confidence: ECE {self.ece:.4f} over {self.chosen} chosen tags (10 bins, right = in gold or "
+                f"gold_also; {self.curve} curve)")
+
+
+def calibration_check(tagger: Tagger, outcomes: Iterable[Outcome]) -> CalibrationCheck:
+    from .calibrate import ece
+
+    pairs = []
+    for o in outcomes:
+        if o.result is None:
+            continue
+        conf = tagger.confidence(o.result)
+        pairs += [(conf[t.name], t.name.strip() in o.lenient_gold) for t in o.result.tags if t.name in conf]
+    return CalibrationCheck(ece(pairs), len(pairs), "fitted" if tagger.rules.calibration is not None else "default")
+
+
 def eval_json(m: Metrics, outcomes: Sequence[Outcome]) -> dict[str, Any]:
     out = m.as_dict()
     out["failed"] = [{"id": o.record.id, "line": o.record.line, "error": o.error} for o in outcomes if o.error]
@@ -639,9 +667,10 @@ def run_eval(args: argparse.Namespace) -> int:
         else:
             print(render_compare_text(args.bench, mb, ma, changes))
     elif args.json:
-        _print_json(eval_json(mb, before))
+        _print_json({**eval_json(mb, before), "calibration": calibration_check(tagger, before).as_dict()})
     else:
-        print(render_eval_text(args.bench, mb, before, args.worst))
+        text = render_eval_text(args.bench, mb, before, args.worst).split("\n", 2)
+        print("\n".join([*text[:2], calibration_check(tagger, before).render(), *text[2:]]))
     if args.html:
         _write(args.html, render_html(args.bench, final, outcomes))
         print(f"heuristag: wrote {args.html}", file=sys.stderr)

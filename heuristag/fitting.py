@@ -77,12 +77,34 @@ def params_of(values: Mapping[Knob, float]) -> Params:
                   field_weights=parts[FIELD], scoring=parts[SCORING])
 
 
-def predict(doc: CachedDoc, rules: RuleSet, params: Params, knobs: Knobs) -> tuple[tuple[str, ...], list]:
-    """The names the tagger would output for this document under these numbers, and its ordered scores."""
+Pick = tuple[str, float, float]   # a chosen tag: (key, score, threshold)
+
+
+def predict(doc: CachedDoc, rules: RuleSet, params: Params, knobs: Knobs) -> tuple[tuple[str, ...], list[Pick]]:
+    """The names the tagger would output for this document under these numbers, and the chosen tags' scores."""
     if doc.error is not None or not doc.hits:
         return (), []
     _base, _final, ordered, chosen, _reasons = rank_hits(doc.hits, rules, doc.allowed, doc.max_tags, params, knobs)
-    return tuple(doc.names[k] for k in chosen if k in doc.names), ordered
+    scores = {tag: (s, t) for tag, s, t in ordered}
+    picks = [(k, *scores[k]) for k in chosen if k in doc.names]
+    return tuple(doc.names[k] for k, _, _ in picks), picks
+
+
+def chosen_points(docs: Sequence[CachedDoc], rules: RuleSet, values: Mapping[Knob, float]
+                  ) -> list[tuple[str, float, float, bool]]:
+    """(tag, score, threshold, right) for every chosen tag: what calibration is fitted and judged on."""
+    params = params_of(values)
+    knobs = Knobs.of(rules, params)
+    out = []
+    for d in docs:
+        for key, score, threshold in predict(d, rules, params, knobs)[1]:
+            out.append((key, score, threshold, doc_name_right(d, key)))
+    return out
+
+
+def doc_name_right(doc: CachedDoc, key: str) -> bool:
+    """Lenient correctness, as lenP counts it: the tag's name is in gold or gold_also."""
+    return doc.names[key] in doc.also
 
 
 Counts = tuple[int, int, int]   # true positives, lenient true positives, predicted (as sets, like score.py)

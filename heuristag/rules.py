@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .builtin import builtin_dir
+from .calibrate import Calibration, parse_calibration
 from .document import _BOILERPLATE_DEFAULT, FIELDS
 from .errors import HeuristagError
 from .normalise import normalise
@@ -100,6 +101,7 @@ class RuleSet:
     scoring: Mapping[str, float] = field(default_factory=lambda: DEFAULT_SCORING)
     boilerplate_headings: tuple[str, ...] = _BOILERPLATE_DEFAULT
     sources: tuple[str, ...] = ()
+    calibration: Calibration | None = None   # score -> P(right), fitted by `heuristag tune` (calibrate.py)
 
     def all_groups(self) -> Iterable[TermGroup]:
         for key in sorted(self.tags):
@@ -365,9 +367,13 @@ def _layer(rs: RuleSet, parsed: Iterable[tuple[Path, dict[str, Any]]]) -> RuleSe
         if "tag" in data:
             new = tag_rules_from(data, source)
             tags[new.tag] = _merge_tag(tags.get(new.tag), new, data.get("mode", "extend"))
-        elif any(k in data for k in ("signals", "features", "field_weights", "scoring", "boilerplate_headings")):
+            continue
+        signals = any(k in data for k in ("signals", "features", "field_weights", "scoring", "boilerplate_headings"))
+        if signals:
             rs = _apply_signals(rs, data, source)
-        elif data:
+        if "calibration" in data:
+            rs = replace(rs, calibration=parse_calibration(data["calibration"], source))
+        elif data and not signals:
             raise HeuristagError(f"{source}:1", "neither a tag file (no 'tag' key) nor a signals file")
     return replace(rs, tags=MappingProxyType(dict(sorted(tags.items()))), sources=tuple(sources))
 

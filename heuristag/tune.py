@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .calibrate import Calibration, confidence_of, ece, fit_calibration, render_calibration_yaml
 from .errors import HeuristagError
 from .evaluate import BenchRecord, Metrics, load_bench, score_predictions
-from .fitting import METRICS, CachedDoc, KnobSpec, Search, knob_spec, params_of, predict, total_ticks
+from .fitting import METRICS, CachedDoc, KnobSpec, Search, chosen_points, knob_spec, params_of, predict, total_ticks
 from .packnumbers import KINDS, Knob, Number, PackFile, format_number, read_pack_file, rewrite
 from .rules import RuleSet, concept_files, rule_files
 from .scorer import Knobs
 
 DEFAULT_FOLDS = 5
+ECE_TEXT = "10 bins, right = in gold or gold_also"
+CALIBRATION_FILE = "calibration.yaml"
 DEFAULT_PENALTY = 1.0
 
 
@@ -125,6 +128,17 @@ class TuneResult:
     final: tuple[Metrics, Metrics]
     start: Mapping[Knob, float]
     values: Mapping[Knob, float]
+    calibration: Calibration
+    ece_held_out: tuple[float, float]   # default curve, fitted curve: on documents neither saw
+    chosen: int                         # chosen tags the final calibration was fitted on
+
+
+def fit_curves(docs: Sequence[CachedDoc], rules: RuleSet, values: Mapping[Knob, float]) -> Calibration:
+    return fit_calibration([(k, s, r) for k, s, _t, r in chosen_points(docs, rules, values)])
+
+
+def judged(points: Sequence[tuple[str, float, float, bool]], cal: Calibration | None) -> list[tuple[float, bool]]:
+    return [(confidence_of(cal, k, s, t), r) for k, s, t, r in points]
 
 
 def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *, folds: int, seed: int,
@@ -134,6 +148,8 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
     assignment = fold_of([d.record for d in docs], folds, seed) if folds > 1 else [0] * len(docs)
     reports = []
     pooled_after: dict[int, tuple[str, ...]] = {}
+    held_points: list[tuple[str, float, float, bool]] = []
+    fold_cal: list[tuple[Calibration, int, int]] = []
     for k in range(folds if folds > 1 else 0):
         fit = [d for d, f in zip(docs, assignment, strict=True) if f != k]
         held = [(i, d) for i, (d, f) in enumerate(zip(docs, assignment, strict=True)) if f == k]
@@ -143,13 +159,22 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
         for i, d in held:
             pooled_after[i] = predict(d, rules, params, knobs)[0]
         held_docs = [d for _, d in held]
+        cal = fit_curves(fit, rules, values)
+        points = chosen_points(held_docs, rules, values)
+        held_points += [(k_, s_, t_, r_) for k_, s_, t_, r_ in points]
+        fold_cal.append((cal, len(held_points) - len(points), len(held_points)))
         reports.append(FoldReport(k + 1, (evaluate_docs(fit, rules, start), evaluate_docs(fit, rules, values)),
                                   (evaluate_docs(held_docs, rules, start), evaluate_docs(held_docs, rules, values))))
     values = Search(docs, rules, specs, metric, penalty).run(tick=tick)
+    fitted_pairs = [pair for cal, a, b in fold_cal for pair in judged(held_points[a:b], cal)]
+    ece_held = (ece(judged(held_points, None)), ece(fitted_pairs))
+    final_points = chosen_points(docs, rules, values)
+    calibration = fit_calibration([(k, s, r) for k, s, _t, r in final_points])
     before_all = evaluate_docs(docs, rules, start)
     pooled = (before_all, score_predictions((d.record.gold, d.record.also, pooled_after.get(i, ()))
                                             for i, d in enumerate(docs))) if reports else (before_all, before_all)
-    return TuneResult(tuple(reports), pooled, (before_all, evaluate_docs(docs, rules, values)), start, values)
+    return TuneResult(tuple(reports), pooled, (before_all, evaluate_docs(docs, rules, values)), start, values,
+                      calibration, ece_held, len(final_points))
 
 
 # ---------------------------------------------------------------- output
@@ -232,6 +257,11 @@ def render_report(result: TuneResult, metric: str, n_docs: int) -> list[str]:
         lines.append(f"all folds: fitted (mean) {name} {fb:.4f} -> {fa:.4f}   held out (pooled, {n_docs} docs, "
                      f"each predicted by the fit that did not see it) {pair(result.pooled)}")
     lines.append(f"final fit on all {n_docs} docs: {pair(result.final)}")
+    if result.folds:
+        lines.append(f"confidence: expected calibration error on held-out folds (chosen tags, {ECE_TEXT}) "
+                     f"{result.ece_held_out[1]:.4f} (default curve: {result.ece_held_out[0]:.4f})")
+    per_tag = ", ".join(sorted(result.calibration.tags)) or "none"
+    lines.append(f"calibration fitted on {result.chosen} chosen tags: shared curve, own curves for {per_tag}")
     return lines
 
 
@@ -337,6 +367,12 @@ def run_tune(args: argparse.Namespace) -> int:
     out = Path(args.output)
     written = write_pack(layers, changes, out)
     dirs = layer_dirs(layers, out)
+    target = dirs[-1] / CALIBRATION_FILE
+    schema = "schema.json" if (dirs[-1] / "schema.json").is_file() else None
+    text = render_calibration_yaml(result.calibration, len(docs), args.metric, schema)
+    _write_bytes(target, text.encode("utf-8"))
+    if target not in written:
+        written.append(target)
     print(f"wrote {len(written)} files to {out}; use: heuristag tag --no-builtin-rules "
           + " ".join(f"--rules {d}" for d in dirs) + " ...")
     return 0
