@@ -15,6 +15,7 @@ the same inputs give the same numbers on any machine and hash seed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -175,7 +176,8 @@ class Search:
     """Coordinate ascent of (metric - penalty) over some documents of a cache."""
 
     def __init__(self, docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str,
-                 penalty: float, start: Mapping[Knob, float] | None = None) -> None:
+                 penalty: float, start: Mapping[Knob, float] | None = None, z: float = 1.0) -> None:
+        self.z = z
         self.docs = list(docs)
         self.rules = rules
         self.specs = list(specs)
@@ -261,7 +263,8 @@ class Search:
                 if value == current:
                     break
                 obj, totals, changed = self._try(spec, value)
-                if obj <= best:
+                # a gain must beat chance: when m documents change, luck alone moves about sqrt(m) of them
+                if obj <= best + self.lam * self.z * math.sqrt(len(changed)):
                     break
                 best = obj
                 self.values[spec.knob] = value

@@ -28,7 +28,7 @@ from .scorer import Knobs
 DEFAULT_FOLDS = 5
 ECE_TEXT = "10 bins, right = in gold or gold_also"
 CALIBRATION_FILE = "calibration.yaml"
-DEFAULT_PENALTY = 1.0
+DEFAULT_PENALTY = 0.25
 
 
 # ---------------------------------------------------------------- the pack as files
