@@ -176,6 +176,20 @@ def load_bench(path: str | Path, encoding: str | None = None) -> list[BenchRecor
     return records
 
 
+def load_benches(paths: Sequence[str], encoding: str | None = None) -> list[BenchRecord]:
+    """Several benches as one list, in the order given (tune and suggest learn from all of them)."""
+    return [rec for path in paths for rec in load_bench(path, encoding)]
+
+
+def add_bench_arguments(p: argparse.ArgumentParser) -> None:
+    """BENCH.jsonl [BENCH.jsonl ...] plus the rule, vocabulary and encoding options of every authoring command."""
+    from .commands import add_encoding_option, add_rule_options
+
+    p.add_argument("bench", nargs="+", help="JSONL records {id, description, readme, gold, gold_also}")
+    add_rule_options(p)
+    add_encoding_option(p)
+
+
 def _bench_record(raw: Any, where: str, line: int) -> BenchRecord:
     if not isinstance(raw, dict):
         raise HeuristagError(where, f"record must be a JSON object, got {type(raw).__name__}")

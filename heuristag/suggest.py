@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import HeuristagError
-from .evaluate import BenchRecord, load_bench
+from .evaluate import BenchRecord, add_bench_arguments, load_benches
 from .normalise import is_word_char, normalise
 
 MINED_FIELDS = ("title", "description", "headings", "body")
@@ -204,17 +204,15 @@ def _tier(lift: float) -> str:
 # ---------------------------------------------------------------- the command
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options, examples
+    from .commands import examples
 
     p = sub.add_parser("suggest", help="mine candidate terms for a tag from labelled benches; print a rule file",
                        **examples(
                            "heuristag suggest ../shared/bench/train.jsonl ../shared/bench/dev.jsonl --tag database",
                            "heuristag suggest dev.jsonl --tag cli --top 30 > my_rules/tags/cli.yaml",
                            "heuristag suggest dev.jsonl --tag ai --negatives   # terms where 'ai' is chosen wrongly"))
-    p.add_argument("bench", nargs="+", help="JSONL records {id, description, readme, gold, gold_also}")
+    add_bench_arguments(p)
     p.add_argument("--tag", required=True, help="the tag to mine terms for (a vocabulary name)")
-    add_rule_options(p)
-    add_encoding_option(p)
     p.add_argument("--top", type=int, default=DEFAULT_TOP, metavar="N", help=f"at most N terms (default {DEFAULT_TOP})")
     p.add_argument("--min-support", type=int, default=DEFAULT_MIN_SUPPORT, metavar="N",
                    help=f"a term must occur in at least N documents of the tag (default {DEFAULT_MIN_SUPPORT})")
@@ -229,9 +227,7 @@ def run_suggest(args: argparse.Namespace) -> int:
 
     require_positive("--top", args.top)
     require_positive("--min-support", args.min_support)
-    records: list[BenchRecord] = []
-    for bench in args.bench:
-        records.extend(load_bench(bench, args.encoding))
+    records = load_benches(args.bench, args.encoding)
     tagger = make_tagger(args)
     tag = tagger.vocabulary.get(args.tag)
     if tag is None:

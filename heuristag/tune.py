@@ -19,7 +19,7 @@ from typing import Any
 
 from .calibrate import Calibration, confidence_of, ece, fit_calibration, render_calibration_yaml
 from .errors import HeuristagError
-from .evaluate import BenchRecord, Metrics, load_bench, score_predictions
+from .evaluate import BenchRecord, Metrics, add_bench_arguments, load_benches, score_predictions
 from .fitting import METRICS, CachedDoc, KnobSpec, Search, chosen_points, knob_spec, params_of, predict, total_ticks
 from .packnumbers import KINDS, Knob, Number, PackFile, format_number, read_pack_file, rewrite
 from .rules import RuleSet, concept_files, rule_files
@@ -268,16 +268,14 @@ def render_report(result: TuneResult, metric: str, n_docs: int) -> list[str]:
 # ---------------------------------------------------------------- the command
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options, examples
+    from .commands import examples
 
     p = sub.add_parser("tune", help="fit the pack's numbers to labelled benches; write the pack back, numbers only",
                        **examples(
                            "heuristag tune ../shared/bench/train.jsonl ../shared/bench/dev.jsonl -o tuned/",
                            "heuristag tune dev.jsonl --rules my_rules --no-builtin-rules -o my_rules_tuned --dry-run",
                            "heuristag tag README.md --rules tuned --no-builtin-rules   # use the tuned pack"))
-    p.add_argument("bench", nargs="+", help="JSONL records {id, description, readme, gold, gold_also}")
-    add_rule_options(p)
-    add_encoding_option(p)
+    add_bench_arguments(p)
     p.add_argument("-o", "--output", metavar="OUT_DIR", default=None,
                    help="where to write the tuned pack (required unless --dry-run)")
     p.add_argument("--folds", type=int, default=DEFAULT_FOLDS, metavar="K",
@@ -336,9 +334,7 @@ def run_tune(args: argparse.Namespace) -> int:
     from .commands import make_tagger
     from .fitting import cache_documents
 
-    records: list[BenchRecord] = []
-    for bench in args.bench:
-        records.extend(load_bench(bench, args.encoding))
+    records = load_benches(args.bench, args.encoding)
     _check_args(args, len(records))
     layers = read_layers(args.rules, not args.no_builtin_rules)
     if args.output is not None:
