@@ -24,7 +24,7 @@ from typing import Any
 from .evaluate import BenchRecord
 from .packnumbers import FIELD, PRIOR, SCORING, THRESHOLD, WEIGHT, Knob
 from .rules import RuleSet
-from .scorer import Hits, Knobs, Params, collect, rank_hits
+from .scorer import Base, Hits, Knobs, Params, base_points, collect, rank_base, rank_hits, related_tags, tag_points
 
 METRICS = ("f1", "lenient-f1")
 
@@ -173,7 +173,12 @@ def _clip(spec: KnobSpec, value: float) -> float:
 
 
 class Search:
-    """Coordinate ascent of (metric - penalty) over some documents of a cache."""
+    """Coordinate ascent of (metric - penalty) over some documents of a cache.
+
+    Each document keeps its tags' own points (``scorer.base_points``) under the current numbers, so a
+    candidate weight re-scores one tag of the documents where its rule fired and reruns only the
+    cheap later stages (``scorer.rank_base``); thresholds and priors reuse the points as they are.
+    """
 
     def __init__(self, docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str,
                  penalty: float, start: Mapping[Knob, float] | None = None, z: float = 1.0) -> None:
@@ -182,32 +187,41 @@ class Search:
         self.rules = rules
         self.specs = list(specs)
         self.metric = metric
+        self.related = related_tags(rules)
+        self.rule_tag = {r: tag for d in self.docs for tag, fields in d.hits.items() for rs in fields.values()
+                         for r in rs}
         self.values: dict[Knob, float] = {s.knob: s.start for s in self.specs}
         self.values.update(start or {})
+        self.moved = sum(abs(self.values[s.knob] - s.start) / s.unit for s in self.specs)
         self.ngold = sum(len(d.gold) for d in self.docs)
-        self.per_doc = self._score_all(self.values)
+        params = params_of(self.values)
+        knobs = Knobs.of(rules, params)
+        self.base = [base_points(d.hits, knobs) for d in self.docs]
+        self.per_doc = [self._counts(i, self.base[i], params, knobs) for i in range(len(self.docs))]
         self.totals = [sum(c[i] for c in self.per_doc) for i in range(3)]
         # one unit of move costs `penalty` true positives' worth of F1 at the starting point
         self.lam = penalty * 2.0 / max(1, self.totals[2] + self.ngold)
         self.affected = self._index()
 
-    def _score_all(self, values: Mapping[Knob, float]) -> list[Counts]:
-        params = params_of(values)
-        knobs = Knobs.of(self.rules, params)
-        return [counts(d, predict(d, self.rules, params, knobs)[0]) for d in self.docs]
+    def _counts(self, i: int, base: Base, params: Params, knobs: Knobs) -> Counts:
+        d = self.docs[i]
+        if d.error is not None or not d.hits:
+            return 0, 0, 0
+        chosen = rank_base(base, self.rules, d.allowed, d.max_tags, params, knobs, related=self.related)[3]
+        return counts(d, [d.names[k] for k in chosen if k in d.names])
 
     def _index(self) -> dict[Knob, tuple[int, ...] | None]:
         """Which documents each number can change (None: all of them)."""
         by_rule: dict[str, list[int]] = {}
         by_tag: dict[str, list[int]] = {}
         for i, d in enumerate(self.docs):
-            for r in d.rules_hit:
+            for r in sorted(d.rules_hit):
                 by_rule.setdefault(r, []).append(i)
-            lent = {t for t in d.tags_hit}
+            lent = set(d.tags_hit)
             for tag, rule in self.rules.tags.items():
                 if any(o in d.tags_hit for o, _ in rule.implied_by):
                     lent.add(tag)
-            for t in lent:
+            for t in sorted(lent):
                 by_tag.setdefault(t, []).append(i)
         out: dict[Knob, tuple[int, ...] | None] = {}
         for s in self.specs:
@@ -220,35 +234,43 @@ class Search:
                 out[s.knob] = None
         return out
 
-    def penalty_of(self, values: Mapping[Knob, float]) -> float:
-        return self.lam * sum(abs(values[s.knob] - s.start) / s.unit for s in self.specs)
-
     def metric_of(self, totals: Sequence[int]) -> float:
         return metric_value(self.metric, totals[0], totals[1], totals[2], self.ngold)
 
     def objective(self) -> float:
-        return round(self.metric_of(self.totals) - self.penalty_of(self.values), 12)
+        return round(self.metric_of(self.totals) - self.lam * self.moved, 12)
 
-    def _try(self, spec: KnobSpec, value: float) -> tuple[float, list[int], dict[int, Counts]]:
-        """Objective with one number changed, and the new counts of the documents it touches."""
+    def _try(self, spec: KnobSpec, value: float) -> tuple[float, list[int], dict[int, Counts], dict[int, Base]]:
+        """Objective with one number changed, the new counts of the documents whose answer changes, and
+        the new points of every document it touches."""
         values = dict(self.values)
         values[spec.knob] = value
         params = params_of(values)
         knobs = Knobs.of(self.rules, params)
+        kind, key = spec.knob
         which = self.affected[spec.knob]
-        idx = range(len(self.docs)) if which is None else which
         totals = list(self.totals)
         changed: dict[int, Counts] = {}
-        for i in idx:
-            c = counts(self.docs[i], predict(self.docs[i], self.rules, params, knobs)[0])
+        bases: dict[int, Base] = {}
+        for i in range(len(self.docs)) if which is None else which:
+            hits = self.docs[i].hits
+            if kind == WEIGHT:
+                tag = self.rule_tag[key]
+                base = dict(self.base[i])
+                base[tag] = tag_points(hits[tag], knobs)
+            elif kind in (THRESHOLD, PRIOR):
+                base = self.base[i]
+            else:
+                base = base_points(hits, knobs)
+            bases[i] = base
+            c = self._counts(i, base, params, knobs)
             old = self.per_doc[i]
             if c != old:
                 changed[i] = c
                 for j in range(3):
                     totals[j] += c[j] - old[j]
-        move = self.penalty_of(self.values) + self.lam * (abs(value - spec.start) - abs(self.values[spec.knob]
-                                                                                         - spec.start)) / spec.unit
-        return round(self.metric_of(totals) - move, 12), totals, changed
+        moved = self.moved + (abs(value - spec.start) - abs(self.values[spec.knob] - spec.start)) / spec.unit
+        return round(self.metric_of(totals) - self.lam * moved, 12), totals, changed, bases
 
     def step(self, spec: KnobSpec, size: float) -> bool:
         """Move one number by ``size`` while that helps, up first, then down; True when it moved."""
@@ -262,15 +284,18 @@ class Search:
                 value = _clip(spec, current + direction * size)
                 if value == current:
                     break
-                obj, totals, changed = self._try(spec, value)
+                obj, totals, changed, bases = self._try(spec, value)
                 # a gain must beat chance: when m documents change, luck alone moves about sqrt(m) of them
                 if obj <= best + self.lam * self.z * math.sqrt(len(changed)):
                     break
                 best = obj
+                self.moved += (abs(value - spec.start) - abs(current - spec.start)) / spec.unit
                 self.values[spec.knob] = value
                 self.totals = totals
                 for i, c in changed.items():
                     self.per_doc[i] = c
+                for i, base in bases.items():
+                    self.base[i] = base
                 moved = True
             if moved:
                 return True
@@ -278,13 +303,13 @@ class Search:
 
     def run(self, sweeps: int = 2, tick: Callable[[int], Any] = lambda n: None) -> dict[Knob, float]:
         for level in range(3):
-            for _ in range(sweeps):
+            for sweep in range(sweeps):
                 moved = False
                 for spec in self.specs:
                     moved |= self.step(spec, spec.steps[level])
                     tick(1)
                 if not moved:
-                    tick(len(self.specs) * (sweeps - 1 - _))
+                    tick(len(self.specs) * (sweeps - 1 - sweep))
                     break
         return dict(self.values)
 

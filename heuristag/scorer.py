@@ -180,12 +180,18 @@ def tag_points(fields: Mapping[str, Mapping[str, list[float]]], knobs: Knobs) ->
 Base = dict[str, tuple[float, list[Contribution], bool]]
 
 
-def relations(base: Base, rules: RuleSet, allowed: frozenset[str] | None) -> Base:
+def related_tags(rules: RuleSet) -> tuple[str, ...]:
+    """The tags with relations, in key order: all ``relations`` visits (`tune` computes it once)."""
+    return tuple(t for t in sorted(rules.tags) if rules.tags[t].implied_by or rules.tags[t].suppressed_by)
+
+
+def relations(base: Base, rules: RuleSet, allowed: frozenset[str] | None,
+              related: Iterable[str] | None = None) -> Base:
     """Related tags lend a share of their own (base) score: experts give them together; competing
     kinds (an app vs a library) take a share away. Tags are visited in key order and each sees the
     scores as lent so far. Returns a new mapping; ``base`` is not changed."""
     out = dict(base)
-    for tag in sorted(rules.tags):
+    for tag in related_tags(rules) if related is None else related:
         rule = rules.tags[tag]
         if not (rule.implied_by or rule.suppressed_by) or (allowed is not None and tag not in allowed):
             continue
@@ -255,13 +261,24 @@ def select(ordered: list[tuple[str, float, float]], knobs: Knobs, max_tags: int,
     return tuple(chosen), reasons
 
 
+def base_points(hits: Hits, knobs: Knobs) -> Base:
+    """Every tag's own points, before relations and priors (what `tune` keeps per document)."""
+    return {tag: tag_points(hits[tag], knobs) for tag in sorted(hits)}
+
+
 def rank_hits(hits: Hits, rules: RuleSet, allowed: frozenset[str] | None, max_tags: int,
               params: Params = NO_PARAMS, knobs: Knobs | None = None,
               extra_thresholds: Mapping[str, float] | None = None) -> tuple[Base, dict[str, float], list, tuple, dict]:
     """Grouped evidence -> (base, totals, ordered, chosen, reasons): the scorer without its dataclasses."""
     knobs = knobs or Knobs.of(rules, params)
-    base: Base = {tag: tag_points(hits[tag], knobs) for tag in sorted(hits)}
-    base = relations(base, rules, allowed)
+    return rank_base(base_points(hits, knobs), rules, allowed, max_tags, params, knobs, extra_thresholds)
+
+
+def rank_base(base: Base, rules: RuleSet, allowed: frozenset[str] | None, max_tags: int, params: Params,
+              knobs: Knobs, extra_thresholds: Mapping[str, float] | None = None,
+              related: Iterable[str] | None = None) -> tuple[Base, dict[str, float], list, tuple, dict]:
+    """``rank_hits`` from the tags' own points on: relations, priors, thresholds, selection."""
+    base = relations(base, rules, allowed, related)
     final = totals(base, rules, params)
     ordered = sorted(((tag, final[tag], (extra_thresholds or {}).get(tag, threshold_of(tag, rules, params, knobs)))
                       for tag in final), key=lambda x: (-x[1], x[0]))

@@ -187,3 +187,23 @@ def test_rewrite_changes_the_numbers_and_not_one_other_character():
 ])
 def test_format_number(value, original, text):
     assert format_number(value, original) == text
+
+
+def test_search_bookkeeping_equals_scoring_from_scratch(tmp_path):
+    """The incremental search (cached points, totals by difference) ends where a fresh scoring of its
+    numbers is, and its metric is evaluate.py's."""
+    from heuristag.evaluate import load_bench
+    from heuristag.fitting import Search, cache_documents, metric_value
+    from heuristag.tagger import Tagger
+    from heuristag.tune import evaluate_docs, knob_specs, read_layers
+
+    flat = flat_pack(tmp_path)
+    tagger = Tagger(rules_dirs=[flat], builtin_rules=False, vocabulary=VOCAB)
+    specs, fixed = knob_specs(read_layers([str(flat)], False), tagger.rules)
+    assert not fixed and len(specs) == 26
+    docs = cache_documents(tagger, load_bench(BENCH), lambda x: x)
+    search = Search(docs, tagger.rules, specs, "f1", 0.0)
+    values = search.run()
+    fresh = Search(docs, tagger.rules, specs, "f1", 0.0, start=values)
+    assert fresh.totals == search.totals and fresh.per_doc == search.per_doc
+    assert round(metric_value("f1", *search.totals, search.ngold), 4) == evaluate_docs(docs, tagger.rules, values).F1
