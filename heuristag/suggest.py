@@ -87,10 +87,18 @@ def _is_word(w: str) -> bool:
     return any(c.isalpha() for c in w) and all(is_word_char(c) or c in ".+#'" for c in w)
 
 
+#: Chinese and Japanese function characters (particles, pronouns, "one", "of"): an n-gram that starts or
+#: ends with one is a piece of a sentence, not a term ("建一", "的服务").
+_STOP_CHARS = frozenset("的一个是了在和有这那我你他们也就都而及与或等之其为以于把被让从对很更最中上下里"
+                        "のにはをがでともなたしてかやへよりこそれあ")
+
+
 def _char_grams(run: str, out: set[str]) -> None:
     for n in (2, 3, 4, 5, 6):
         for i in range(len(run) - n + 1):
-            out.add(run[i:i + n])
+            gram = run[i:i + n]
+            if gram[0] not in _STOP_CHARS and gram[-1] not in _STOP_CHARS:
+                out.add(gram)
 
 
 @dataclass(frozen=True)
