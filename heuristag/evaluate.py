@@ -644,6 +644,9 @@ def register(sub: Any) -> None:
                    help="exit 1 when F1 is below X (with --compare: the compared rules' F1)")
     p.add_argument("--compare", metavar="DIR", default=None,
                    help="also run these rules layered over the baseline and show what changed")
+    p.add_argument("--compare-pack", action="store_true",
+                   help="the --compare folder is a complete pack (what `heuristag tune -o` writes): compare it "
+                        "alone against the baseline instead of layering it on top")
     p.add_argument("--html", metavar="FILE", default=None,
                    help="write a self-contained HTML report (with --compare: of the compared rules)")
     p.add_argument("--worst", type=int, default=WORST_DEFAULT, metavar="N",
@@ -696,8 +699,12 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _compare_tagger(args: argparse.Namespace, baseline: Tagger) -> Tagger:
-    """The compared rules: layered exactly like the baseline, with the --compare folder on top."""
+    """The compared rules: layered exactly like the baseline, with the --compare folder on top (or, with
+    --compare-pack, that folder alone: a tuned pack repeats every group of its input under the same name)."""
     from .tagger import Tagger
+
+    if getattr(args, "compare_pack", False):
+        return Tagger(rules_dirs=[args.compare], builtin_rules=False, vocabulary=baseline.vocabulary)
 
     return Tagger(rules_dirs=[*args.rules, args.compare], builtin_rules=not args.no_builtin_rules,
                   vocabulary=baseline.vocabulary)

@@ -207,3 +207,15 @@ def test_search_bookkeeping_equals_scoring_from_scratch(tmp_path):
     fresh = Search(docs, tagger.rules, specs, "f1", 0.0, start=values)
     assert fresh.totals == search.totals and fresh.per_doc == search.per_doc
     assert round(metric_value("f1", *search.totals, search.ngold), 4) == evaluate_docs(docs, tagger.rules, values).F1
+
+
+def test_eval_compare_pack_compares_the_tuned_pack_alone(tmp_path):
+    flat = flat_pack(tmp_path)
+    out = tmp_path / "tuned"
+    assert tune(flat, out).returncode == 0
+    proc = run_cli("eval", BENCH, "--rules", str(flat), "--no-builtin-rules", "--tags", VOCAB,
+                   "--compare", str(out), "--compare-pack", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["before"]["F1"] == eval_f1(flat) and data["after"]["F1"] == eval_f1(out)
+    assert data["changed"]
