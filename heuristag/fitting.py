@@ -181,7 +181,7 @@ class Search:
     """
 
     def __init__(self, docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str,
-                 penalty: float, start: Mapping[Knob, float] | None = None, z: float = 1.0) -> None:
+                 penalty: float, start: Mapping[Knob, float] | None = None, z: float = 2.0) -> None:
         self.z = z
         self.docs = list(docs)
         self.rules = rules

@@ -29,6 +29,7 @@ DEFAULT_FOLDS = 5
 ECE_TEXT = "10 bins, right = in gold or gold_also"
 CALIBRATION_FILE = "calibration.yaml"
 DEFAULT_PENALTY = 0.25
+DEFAULT_SIGNIFICANCE = 2.0
 
 
 # ---------------------------------------------------------------- the pack as files
@@ -142,7 +143,7 @@ def judged(points: Sequence[tuple[str, float, float, bool]], cal: Calibration | 
 
 
 def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *, folds: int, seed: int,
-         metric: str, penalty: float, bar: Any = None) -> TuneResult:
+         metric: str, penalty: float, significance: float = DEFAULT_SIGNIFICANCE, bar: Any = None) -> TuneResult:
     start = {s.knob: s.start for s in specs}
     tick = bar.update if bar is not None else (lambda n: None)
     assignment = fold_of([d.record for d in docs], folds, seed) if folds > 1 else [0] * len(docs)
@@ -153,7 +154,7 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
     for k in range(folds if folds > 1 else 0):
         fit = [d for d, f in zip(docs, assignment, strict=True) if f != k]
         held = [(i, d) for i, (d, f) in enumerate(zip(docs, assignment, strict=True)) if f == k]
-        values = Search(fit, rules, specs, metric, penalty).run(tick=tick)
+        values = Search(fit, rules, specs, metric, penalty, z=significance).run(tick=tick)
         params = params_of(values)
         knobs = Knobs.of(rules, params)
         for i, d in held:
@@ -165,7 +166,7 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
         fold_cal.append((cal, len(held_points) - len(points), len(held_points)))
         reports.append(FoldReport(k + 1, (evaluate_docs(fit, rules, start), evaluate_docs(fit, rules, values)),
                                   (evaluate_docs(held_docs, rules, start), evaluate_docs(held_docs, rules, values))))
-    values = Search(docs, rules, specs, metric, penalty).run(tick=tick)
+    values = Search(docs, rules, specs, metric, penalty, z=significance).run(tick=tick)
     fitted_pairs = [pair for cal, a, b in fold_cal for pair in judged(held_points[a:b], cal)]
     ece_held = (ece(judged(held_points, None)), ece(fitted_pairs))
     final_points = chosen_points(docs, rules, values)
@@ -285,6 +286,9 @@ def register(sub: Any) -> None:
     p.add_argument("--penalty", type=float, default=DEFAULT_PENALTY, metavar="X",
                    help="cost of moving a number one unit from the input pack, in true positives' worth of "
                         f"the metric (default {DEFAULT_PENALTY}); 0 fits freely")
+    p.add_argument("--significance", type=float, default=DEFAULT_SIGNIFICANCE, metavar="Z",
+                   help="a move must gain more than Z x sqrt(documents whose answer it changes) true positives, "
+                        f"what chance alone gives (default {DEFAULT_SIGNIFICANCE:g})")
     p.add_argument("--dry-run", action="store_true", help="print the diff (file, key path, old -> new); write nothing")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -297,8 +301,9 @@ def _check_args(args: argparse.Namespace, n_docs: int) -> None:
     if args.folds > n_docs:
         raise HeuristagError("--folds", f"{args.folds} folds need at least {args.folds} documents, "
                                         f"the benches have {n_docs}")
-    if not args.penalty >= 0 or args.penalty == float("inf"):
-        raise HeuristagError("--penalty", f"must be a finite number >= 0, got {args.penalty}")
+    for flag, value in (("--penalty", args.penalty), ("--significance", args.significance)):
+        if not value >= 0 or value == float("inf"):
+            raise HeuristagError(flag, f"must be a finite number >= 0, got {value}")
     if args.output is None and not args.dry_run:
         raise HeuristagError("-o", "give OUT_DIR for the tuned pack (or --dry-run to see the diff)")
 
@@ -344,11 +349,12 @@ def run_tune(args: argparse.Namespace) -> int:
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     docs = cache_documents(tagger, records, lambda rs: _each(rs, progress, "matching"))
     print(f"heuristag tune: {len(docs)} documents, {len(specs)} numbers to fit ({len(fixed)} left as they are), "
-          f"metric {args.metric}, {args.folds} folds, seed {args.seed}, penalty {args.penalty:g}")
+          f"metric {args.metric}, {args.folds} folds, seed {args.seed}, penalty {args.penalty:g}, "
+          f"significance {args.significance:g}")
     bar = _progress_bar(progress, (args.folds + 1) * total_ticks(specs), "fitting")
     try:
         result = tune(docs, tagger.rules, specs, folds=args.folds, seed=args.seed, metric=args.metric,
-                      penalty=args.penalty, bar=bar)
+                      penalty=args.penalty, significance=args.significance, bar=bar)
     finally:
         if bar is not None:
             bar.close()

@@ -129,6 +129,7 @@ def test_no_moves_when_moving_costs_too_much(tmp_path):
     (["tune", BENCH, "--folds", "two", "-o", "x"], "--folds"),
     (["tune", BENCH], "-o: give OUT_DIR"),
     (["tune", BENCH, "--penalty", "-1", "-o", "x"], "--penalty"),
+    (["tune", BENCH, "--significance", "nan", "-o", "x"], "--significance"),
     (["tune", BENCH, "--rules", str(TUNE / "rules"), "-o", str(TUNE / "rules" / "tags")], "overlaps the input"),
 ])
 def test_errors_are_one_line_exit_2(args, message):
