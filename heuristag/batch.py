@@ -55,6 +55,7 @@ class TaggerSpec:
     fmt: str = "objects"
     encoding: str | None = None   # --encoding: input files and JSONL lines in this codec, not detected
     parser: str | None = None     # --parser, resolved by the parent (parsers.resolve), so workers agree
+    confidence: bool = False      # --confidence: "confidence" beside "tags" (Tagger.confidence)
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,11 @@ def build_tagger(spec: TaggerSpec) -> Any:
 def process(item: Item, state: _State) -> Outcome:
     """Tag one item into its output line; every failure becomes an error record, so nothing is dropped."""
     answer = answer_item(item, state)
-    return Outcome(_encode(answer.to_json(state.spec.fmt)), isinstance(answer, Result), answer.truncated)
+    if isinstance(answer, Result) and state.spec.confidence:
+        line = answer.to_json(state.spec.fmt, state.tagger.confidence(answer))
+    else:
+        line = answer.to_json(state.spec.fmt)
+    return Outcome(_encode(line), isinstance(answer, Result), answer.truncated)
 
 
 def answer_item(item: Item, state: _State) -> Result | RecordError:
@@ -659,7 +664,7 @@ def default_workers() -> int:
 
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options, examples
+    from .commands import add_confidence_option, add_encoding_option, add_rule_options, examples
 
     p = sub.add_parser("batch", help="tag a JSONL file (or a folder of READMEs/prompts): one JSON line per record",
                        **examples("heuristag batch repos.jsonl -o tagged.jsonl --workers 2",
@@ -688,6 +693,7 @@ def register(sub: Any) -> None:
                    help="OUT was left by an interrupted run of this same command: keep its complete records, "
                         "drop a torn last line, tag the rest (refused when input, rules or options differ; "
                         "the fingerprint is OUT.heuristag-resume.json)")
+    add_confidence_option(p)
     p.add_argument("--max-line-bytes", type=int, default=MAX_LINE_BYTES, metavar="N",
                    help=f"a longer JSONL line becomes an error record (default {MAX_LINE_BYTES:,})")
     p.set_defaults(func=run)
@@ -697,7 +703,8 @@ def spec_from_args(args: argparse.Namespace, output_format: str = "jsonl") -> Ta
     fmt = "objects" if output_format == "csv" else getattr(args, "format", "objects")  # CSV needs names and ids
     return TaggerSpec(rules_dirs=tuple(args.rules), builtin_rules=not args.no_builtin_rules,
                       tags=args.tags, fmt=fmt, encoding=getattr(args, "encoding", None),
-                      parser=resolve_parser(getattr(args, "parser", None)))
+                      parser=resolve_parser(getattr(args, "parser", None)),
+                      confidence=getattr(args, "confidence", False))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -715,6 +722,8 @@ def run(args: argparse.Namespace) -> int:
             raise HeuristagError("--encoding", f"a JSONL input is split at newline bytes, so {args.encoding} "
                                                "cannot be read line by line: convert it to UTF-8")
         output_format = output_format_for(args.output, args.output_format)
+        if args.confidence and output_format == "csv":
+            raise HeuristagError("--confidence", "CSV output has no confidence column: write JSONL")
         spec = spec_from_args(args, output_format)
         tagger = build_tagger(spec)
         made_by = _fingerprint(args, spec, output_format) if to_file and args.input != "-" else None

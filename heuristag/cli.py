@@ -12,11 +12,11 @@ from .errors import HeuristagError, one_line
 
 #: Modules that add sub-commands; each has ``register(subparsers)`` and sets ``func`` on its parser.
 COMMAND_MODULES = ("heuristag.commands", "heuristag.batch", "heuristag.bench", "heuristag.evaluate",
-                   "heuristag.ruletools", "heuristag.vocabtools")
+                   "heuristag.ruletools", "heuristag.vocabtools", "heuristag.tune", "heuristag.suggest")
 #: Which module registers which command: `heuristag tag` imports only what tagging needs (cold start).
 COMMAND_OWNERS = {"tag": "heuristag.commands", "explain": "heuristag.commands", "batch": "heuristag.batch",
                   "bench": "heuristag.bench", "eval": "heuristag.evaluate", "rules": "heuristag.ruletools",
-                  "vocab": "heuristag.vocabtools"}
+                  "vocab": "heuristag.vocabtools", "tune": "heuristag.tune", "suggest": "heuristag.suggest"}
 
 
 class _Parser(argparse.ArgumentParser):

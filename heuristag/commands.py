@@ -49,6 +49,12 @@ def add_encoding_option(p: argparse.ArgumentParser) -> None:
                         "when detection is sure)")
 
 
+def add_confidence_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--confidence", action="store_true",
+                   help='add "confidence": {tag name: P(right)} beside "tags" (the pack\'s calibration from '
+                        "`heuristag tune`, else score / (score + threshold))")
+
+
 def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a README or a seed-style prompt ('-' for stdin)")
     p.add_argument("--description", default="", help="the repository's one-line description")
@@ -71,16 +77,20 @@ def register(sub: Any) -> None:
     add_rule_options(p)
     p.add_argument("--format", choices=FORMATS, default="objects", help="tags as vocabulary objects, ids or names")
     p.add_argument("--explain", action="store_true", help="also print the evidence (to stderr)")
+    add_confidence_option(p)
     p.set_defaults(func=run_tag)
 
     e = sub.add_parser("explain", help="show every chosen tag and the best runners-up with their evidence", **examples(
         "heuristag explain examples/README.md                # chosen tags, runners-up, the evidence of each",
         "heuristag explain README.md --runners-up 10 --json  # a \"reason\" per tag: chosen, or why not",
-        "heuristag explain README.md --rules my_rules        # what a rule change does to one document"))
+        "heuristag explain README.md --rules my_rules --why database  # one tag: chosen, or why not"))
     add_input_options(e)
     add_rule_options(e)
     e.add_argument("--json", action="store_true", help="machine-readable evidence")
     e.add_argument("--runners-up", type=int, default=3, help="how many tags below the chosen to show")
+    e.add_argument("--why", metavar="TAG", default=None,
+                   help="show only this tag, chosen or not, with the reason (below threshold, below relative_cut, "
+                        "beyond max tags, chosen by fallback, no evidence, not in vocabulary)")
     e.set_defaults(func=run_explain)
 
 
@@ -185,7 +195,7 @@ def run_tag(args: argparse.Namespace) -> int:
     request = build_request(args, tagger)
     result = tagger.tag_request(request)
     _warn(args, tagger, request, result.truncated)
-    print(result.to_json(args.format))
+    print(result.to_json(args.format, tagger.confidence(result) if args.confidence else None))
     if args.explain:
         from .explain import render_text
 
@@ -195,17 +205,18 @@ def run_tag(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from .explain import render_json, render_text
+    from .explain import render_json, render_text, why
 
     tagger = make_tagger(args)
     request = build_request(args, tagger)
     result = tagger.tag_request(request)
     _warn(args, tagger, request, result.truncated)
     alignment = tagger.alignment_for(request.vocabulary or tagger.vocabulary)
+    only = why(result, args.why, request.vocabulary or tagger.vocabulary, tagger.rules) if args.why else None
     if args.json:
-        print(json.dumps(render_json(result, runners_up=args.runners_up, alignment=alignment),
+        print(json.dumps(render_json(result, runners_up=args.runners_up, alignment=alignment, only=only),
                          ensure_ascii=False, indent=1))
     else:
         print(result.to_json())
-        print(render_text(result, runners_up=args.runners_up, alignment=alignment))
+        print(render_text(result, runners_up=args.runners_up, alignment=alignment, only=only))
     return 0

@@ -176,6 +176,20 @@ def load_bench(path: str | Path, encoding: str | None = None) -> list[BenchRecor
     return records
 
 
+def load_benches(paths: Sequence[str], encoding: str | None = None) -> list[BenchRecord]:
+    """Several benches as one list, in the order given (tune and suggest learn from all of them)."""
+    return [rec for path in paths for rec in load_bench(path, encoding)]
+
+
+def add_bench_arguments(p: argparse.ArgumentParser) -> None:
+    """BENCH.jsonl [BENCH.jsonl ...] plus the rule, vocabulary and encoding options of every authoring command."""
+    from .commands import add_encoding_option, add_rule_options
+
+    p.add_argument("bench", nargs="+", help="JSONL records {id, description, readme, gold, gold_also}")
+    add_rule_options(p)
+    add_encoding_option(p)
+
+
 def _bench_record(raw: Any, where: str, line: int) -> BenchRecord:
     if not isinstance(raw, dict):
         raise HeuristagError(where, f"record must be a JSON object, got {type(raw).__name__}")
@@ -369,6 +383,34 @@ def render_eval_text(bench: str, m: Metrics, outcomes: Sequence[Outcome], worst_
         lines += ["", f"failed records ({len(failed)}, counted as empty predictions):"]
         lines += [f"  {o.record.label}: {o.error}" for o in failed]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class CalibrationCheck:
+    """How well the tagger's confidence (``--confidence``) matches how often its chosen tags are right."""
+
+    ece: float
+    chosen: int
+    curve: str        # "fitted" (the pack has a calibration) or "default"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ECE": self.ece, "chosen": self.chosen, "curve": self.curve}
+
+    def render(self) -> str:
+        return (f"confidence: ECE {self.ece:.4f} over {self.chosen} chosen tags (10 bins, right = in gold or "
+                f"gold_also; {self.curve} curve)")
+
+
+def calibration_check(tagger: Tagger, outcomes: Iterable[Outcome]) -> CalibrationCheck:
+    from .calibrate import ece
+
+    pairs = []
+    for o in outcomes:
+        if o.result is None:
+            continue
+        conf = tagger.confidence(o.result)
+        pairs += [(conf[t.name], t.name.strip() in o.lenient_gold) for t in o.result.tags if t.name in conf]
+    return CalibrationCheck(ece(pairs), len(pairs), "fitted" if tagger.rules.calibration is not None else "default")
 
 
 def eval_json(m: Metrics, outcomes: Sequence[Outcome]) -> dict[str, Any]:
@@ -627,6 +669,9 @@ def register(sub: Any) -> None:
                    help="exit 1 when F1 is below X (with --compare: the compared rules' F1)")
     p.add_argument("--compare", metavar="DIR", default=None,
                    help="also run these rules layered over the baseline and show what changed")
+    p.add_argument("--compare-pack", action="store_true",
+                   help="the --compare folder is a complete pack (what `heuristag tune -o` writes): compare it "
+                        "alone against the baseline instead of layering it on top")
     p.add_argument("--html", metavar="FILE", default=None,
                    help="write a self-contained HTML report (with --compare: of the compared rules)")
     p.add_argument("--worst", type=int, default=WORST_DEFAULT, metavar="N",
@@ -670,12 +715,13 @@ def run_eval(args: argparse.Namespace) -> int:
         else:
             print(render_compare_text(args.bench, mb, ma, changes))
     elif args.json:
-        data = eval_json(mb, before)
+        data = {**eval_json(mb, before), "calibration": calibration_check(tagger, before).as_dict()}
         if args.group_by:
             data["groups"] = {k: m.as_dict(per_tag=False) for k, m in metrics_by(before, args.group_by).items()}
         _print_json(data)
     else:
-        print(render_eval_text(args.bench, mb, before, args.worst))
+        text = render_eval_text(args.bench, mb, before, args.worst).split("\n", 2)
+        print("\n".join([*text[:2], calibration_check(tagger, before).render(), *text[2:]]))
         if args.group_by:
             print("\n" + "\n".join(render_groups(args.group_by, metrics_by(before, args.group_by))))
     if args.html:
@@ -689,8 +735,12 @@ def run_eval(args: argparse.Namespace) -> int:
 
 
 def _compare_tagger(args: argparse.Namespace, baseline: Tagger) -> Tagger:
-    """The compared rules: layered exactly like the baseline, with the --compare folder on top."""
+    """The compared rules: layered exactly like the baseline, with the --compare folder on top (or, with
+    --compare-pack, that folder alone: a tuned pack repeats every group of its input under the same name)."""
     from .tagger import Tagger
+
+    if getattr(args, "compare_pack", False):
+        return Tagger(rules_dirs=[args.compare], builtin_rules=False, vocabulary=baseline.vocabulary)
 
     return Tagger(rules_dirs=[*args.rules, args.compare], builtin_rules=not args.no_builtin_rules,
                   vocabulary=baseline.vocabulary, parser=baseline.parser)

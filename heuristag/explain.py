@@ -5,13 +5,32 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .result import Result
-from .scorer import TagScore
+from .scorer import NO_EVIDENCE, NOT_IN_VOCABULARY, TagScore
 
 if TYPE_CHECKING:  # pragma: no cover
     from .align import VocabularyAlignment
 
 
-def _shown(result: Result, runners_up: int) -> list[tuple[TagScore, bool]]:
+def why(result: Result, name: str, vocabulary: Any, rules: Any) -> TagScore:
+    """The ranking entry of one tag, whatever its place: ``explain --why TAG``.
+
+    A tag of the vocabulary that nothing spoke for has no entry in the ranking: it gets one with
+    score 0 and "no evidence"; a name the vocabulary lacks gets "not in vocabulary" (it can never
+    be chosen, whatever the rules say).
+    """
+    from .vocabulary import tag_key
+
+    key = tag_key(name)
+    found = next((s for s in result.ranking.scores if s.tag == key), None)
+    if found is not None:
+        return found
+    reason = NO_EVIDENCE if vocabulary.get(name) is not None else NOT_IN_VOCABULARY
+    return TagScore(key, 0.0, rules.threshold(key), (), (), reason)
+
+
+def _shown(result: Result, runners_up: int, only: TagScore | None = None) -> list[tuple[TagScore, bool]]:
+    if only is not None:
+        return [(only, only.tag in result.ranking.chosen)]
     chosen = set(result.ranking.chosen)
     out = [(s, True) for k in result.ranking.chosen for s in result.ranking.scores if s.tag == k]
     others = [s for s in result.ranking.scores if s.tag not in chosen][: max(0, runners_up)]
@@ -30,9 +49,9 @@ def _aligned(alignment: VocabularyAlignment | None, tag: str) -> str | None:
 
 
 def render_text(result: Result, runners_up: int = 3, max_lines: int = 8,
-                alignment: VocabularyAlignment | None = None) -> str:
+                alignment: VocabularyAlignment | None = None, only: TagScore | None = None) -> str:
     lines: list[str] = []
-    for s, chosen in _shown(result, runners_up):
+    for s, chosen in _shown(result, runners_up, only):
         mark = "+" if chosen else " "
         why = f"  ({s.reason})" if s.reason and s.reason != "chosen" else ""
         lines.append(f"{mark} {s.tag:<20} score {s.score:7.2f}  threshold {s.threshold:.2f}{why}")
@@ -49,9 +68,10 @@ def render_text(result: Result, runners_up: int = 3, max_lines: int = 8,
     return "\n".join(lines)
 
 
-def render_json(result: Result, runners_up: int = 3, alignment: VocabularyAlignment | None = None) -> dict[str, Any]:
+def render_json(result: Result, runners_up: int = 3, alignment: VocabularyAlignment | None = None,
+                only: TagScore | None = None) -> dict[str, Any]:
     tags = []
-    for s, chosen in _shown(result, runners_up):
+    for s, chosen in _shown(result, runners_up, only):
         a = alignment.get(s.tag) if alignment is not None else None
         tags.append({
             "tag": s.tag, "chosen": chosen, "reason": s.reason, "score": s.score, "threshold": s.threshold,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,13 @@ class Result:
             tags = [t.as_json() for t in self.tags]
         return {"id": self.id, "tags": tags}
 
-    def to_json(self, fmt: str = "objects") -> str:
-        """One line, the expected JSON: ``{"id":"1650","tags":[{"id":17,"name":"ai"}]}``."""
-        return json.dumps(self.as_dict(fmt), ensure_ascii=False, separators=(",", ":"))
+    def to_json(self, fmt: str = "objects", confidence: Mapping[str, float] | None = None) -> str:
+        """One line, the expected JSON: ``{"id":"1650","tags":[{"id":17,"name":"ai"}]}``; with
+        ``confidence`` (``Tagger.confidence``), a ``"confidence": {name: p}`` beside the tags."""
+        data = self.as_dict(fmt)
+        if confidence is not None:
+            data["confidence"] = dict(confidence)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

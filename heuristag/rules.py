@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .builtin import builtin_dir
+from .calibrate import Calibration, parse_calibration
 from .document import _BOILERPLATE_DEFAULT, FIELDS
 from .errors import HeuristagError
 from .normalise import normalise
@@ -111,6 +112,7 @@ class RuleSet:
     #: (concept, other concept, share): the concept's keywords may stand in for the other's when a
     #: vocabulary has the other but not it (heuristag/relabel.py); sorted, later layers override.
     stand_ins: tuple[tuple[str, str, float], ...] = ()
+    calibration: Calibration | None = None   # score -> P(right), fitted by `heuristag tune` (calibrate.py)
 
     def all_groups(self) -> Iterable[TermGroup]:
         for key in sorted(self.tags):
@@ -385,9 +387,13 @@ def _layer(rs: RuleSet, parsed: Iterable[tuple[Path, dict[str, Any]]]) -> RuleSe
         if "tag" in data:
             new = tag_rules_from(data, source)
             tags[new.tag] = _merge_tag(tags.get(new.tag), new, data.get("mode", "extend"))
-        elif any(k in data for k in SETTINGS_KEYS):
+            continue
+        signals = any(k in data for k in SETTINGS_KEYS)
+        if signals:
             rs = _apply_signals(rs, data, source)
-        elif data:
+        if "calibration" in data:
+            rs = replace(rs, calibration=parse_calibration(data["calibration"], source))
+        elif data and not signals:
             raise HeuristagError(f"{source}:1", "neither a tag file (no 'tag' key) nor a signals file")
     rs = replace(rs, tags=MappingProxyType(dict(sorted(tags.items()))), sources=tuple(sources))
     return replace(rs, needs_support=frozenset(g.name for g in rs.all_groups() if g.needs_support),

@@ -114,8 +114,20 @@ def check_file(path: Path, state: _CheckState) -> None:
         _check_tag_file(path, data, lines, state)
     elif any(k in data for k in SETTINGS_KEYS):
         _check_signals(where, data, lines, state)
+    elif "calibration" in data:
+        _check_calibration(where, data, state)
     else:
         add(Finding(where, 1, "error", "neither a tag file (no 'tag' key) nor a signals file"))
+
+
+def _check_calibration(where: str, data: dict, state: _CheckState) -> None:
+    """A calibration.yaml of `heuristag tune`: curves that parse (the schema checked the types)."""
+    from .calibrate import parse_calibration
+
+    try:
+        parse_calibration(data["calibration"], where)
+    except HeuristagError as exc:
+        state.findings.append(from_error(exc, where))
 
 
 def _needs_header(path: Path, state: _CheckState) -> bool:

@@ -216,12 +216,18 @@ def tag_points(fields: Mapping[str, Mapping[str, list[float]]], knobs: Knobs) ->
 Base = dict[str, tuple[float, list[Contribution], bool]]
 
 
-def relations(base: Base, rules: RuleSet, allowed: frozenset[str] | None) -> Base:
+def related_tags(rules: RuleSet) -> tuple[str, ...]:
+    """The tags with relations, in key order: all ``relations`` visits (`tune` computes it once)."""
+    return tuple(t for t in sorted(rules.tags) if rules.tags[t].implied_by or rules.tags[t].suppressed_by)
+
+
+def relations(base: Base, rules: RuleSet, allowed: frozenset[str] | None,
+              related: Iterable[str] | None = None) -> Base:
     """Related tags lend a share of their own (base) score: experts give them together; competing
     kinds (an app vs a library) take a share away. Tags are visited in key order and each sees the
     scores as lent so far. Returns a new mapping; ``base`` is not changed."""
     out = dict(base)
-    for tag in sorted(rules.tags):
+    for tag in related_tags(rules) if related is None else related:
         rule = rules.tags[tag]
         if not (rule.implied_by or rule.suppressed_by) or (allowed is not None and tag not in allowed):
             continue
@@ -313,19 +319,38 @@ def _fallback(ordered: list[tuple[str, float, float]], knobs: Knobs, solid: Mapp
     return []
 
 
+def base_points(hits: Hits, knobs: Knobs, needs_support: frozenset[str] = frozenset()) -> Base:
+    """Every tag's own points, before relations and priors (what `tune` keeps per document); generic
+    words without support (``needs_support``) are dropped first."""
+    hits = supported(hits, needs_support)
+    return {tag: tag_points(hits[tag], knobs) for tag in sorted(hits)}
+
+
+def _solid_points(contributions: Iterable[Contribution]) -> bool:
+    """``solid`` from a tag's own contributions: two positive rules, or one in two places."""
+    positive = [(f, r) for r, f, p in contributions if p > 0]
+    return len({r for _f, r in positive}) >= 2 or len(_places(f for f, _r in positive)) >= 2
+
+
 def rank_hits(hits: Hits, rules: RuleSet, allowed: frozenset[str] | None, max_tags: int,
               params: Params = NO_PARAMS, knobs: Knobs | None = None,
               extra_thresholds: Mapping[str, float] | None = None) -> tuple[Base, dict[str, float], list, tuple, dict]:
     """Grouped evidence -> (base, totals, ordered, chosen, reasons): the scorer without its dataclasses."""
     knobs = knobs or Knobs.of(rules, params)
-    hits = supported(hits, rules.needs_support)
-    base: Base = {tag: tag_points(hits[tag], knobs) for tag in sorted(hits)}
-    base = relations(base, rules, allowed)
+    return rank_base(base_points(hits, knobs, rules.needs_support), rules, allowed, max_tags, params, knobs,
+                     extra_thresholds)
+
+
+def rank_base(base: Base, rules: RuleSet, allowed: frozenset[str] | None, max_tags: int, params: Params,
+              knobs: Knobs, extra_thresholds: Mapping[str, float] | None = None,
+              related: Iterable[str] | None = None) -> tuple[Base, dict[str, float], list, tuple, dict]:
+    """``rank_hits`` from the tags' own points on: relations, priors, thresholds, selection."""
+    solid_tags = {tag: _solid_points(b[1]) for tag, b in base.items()}
+    base = relations(base, rules, allowed, related)
     final = totals(base, rules, params)
     ordered = sorted(((tag, final[tag], (extra_thresholds or {}).get(tag, threshold_of(tag, rules, params, knobs)))
                       for tag in final), key=lambda x: (-x[1], x[0]))
-    chosen, reasons = select(ordered, knobs, max_tags, {t: b[2] for t, b in base.items()},
-                             {t: solid(hits[t]) for t in hits}, rules.kinds)
+    chosen, reasons = select(ordered, knobs, max_tags, {t: b[2] for t, b in base.items()}, solid_tags, rules.kinds)
     return base, final, ordered, chosen, reasons
 
 

@@ -145,6 +145,15 @@ class Tagger:
         tags = tuple(t for t in (vocabulary.get(k) for k in ranking.chosen) if t is not None)
         return Result(id=request.id, tags=tags, ranking=ranking, truncated=doc.truncated)
 
+    def confidence(self, result: Result) -> dict[str, float]:
+        """P(right) of each chosen tag, by vocabulary name: the pack's calibration curve for its score
+        (calibrate.py), or the monotone default score / (score + threshold) when the pack has none."""
+        from .calibrate import confidence_of
+
+        by_key = {s.tag: s for s in result.ranking.scores}
+        return {t.name: confidence_of(self.rules.calibration, t.key, by_key[t.key].score, by_key[t.key].threshold)
+                for t in result.tags if t.key in by_key}
+
     def tag(self, readme: str | bytes, description: str | bytes = "", *,
             vocabulary: Vocabulary | list | str | os.PathLike | None = None,
             id: Any = None, max_tags: int = DEFAULT_MAX_TAGS, encoding: str | None = None) -> Result:

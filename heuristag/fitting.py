@@ -1,0 +1,331 @@
+"""Fit a rule pack's numbers to gold labels: cached evidence, re-scored, searched one number at a time.
+
+Matching is the slow part of tagging (~20 ms a document) and does not depend on any number of the pack,
+so each document is matched once (``cache_documents``) and only the scorer runs again, through the
+``Params`` hook of scorer.py, for each candidate value. A number only changes the documents where its
+rule fired (a tag's threshold and prior: where the tag has evidence or is implied), so a candidate
+re-scores those and updates the bench totals by difference. The metric is score.py's micro F1 (or
+lenient F1) computed from the same counts as evaluate.py; the objective subtracts a penalty for every
+unit a number moves from the input pack, so a move must be paid for by documents it gets right.
+
+The search is plain deterministic coordinate ascent: numbers in a fixed order, a fixed ladder of
+step sizes, values on a 0.01 grid, ties kept at the current value. No randomness, no set iteration:
+the same inputs give the same numbers on any machine and hash seed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from .evaluate import BenchRecord
+from .packnumbers import FIELD, PRIOR, SCORING, THRESHOLD, WEIGHT, Knob
+from .rules import RuleSet
+from .scorer import (
+    Base,
+    Hits,
+    Knobs,
+    Params,
+    base_points,
+    collect,
+    rank_base,
+    rank_hits,
+    related_tags,
+    supported,
+    tag_points,
+)
+
+METRICS = ("f1", "lenient-f1")
+
+
+@dataclass(frozen=True)
+class CachedDoc:
+    """One gold document, matched once: grouped evidence and what the scorer needs to re-rank it."""
+
+    record: BenchRecord
+    hits: Hits
+    allowed: frozenset[str]
+    names: Mapping[str, str]      # tag key -> vocabulary name, stripped (what score.py compares)
+    max_tags: int
+    gold: frozenset[str]
+    also: frozenset[str]          # gold | gold_also
+    rules_hit: frozenset[str]
+    tags_hit: frozenset[str]
+    error: str | None = None
+
+
+def cache_documents(tagger: Any, records: Sequence[BenchRecord], progress: Callable[[Iterable], Iterable]
+                    ) -> list[CachedDoc]:
+    """Match every record once. A record the tagger refuses stays, as an empty prediction (as in eval)."""
+    from .errors import HeuristagError, one_line
+    from .request import from_record
+
+    out = []
+    for rec in progress(records):
+        gold, also = frozenset(rec.gold), frozenset(rec.gold) | frozenset(rec.also)
+        try:
+            request = from_record(dict(rec.raw), f"record {rec.label}")
+            vocabulary = request.vocabulary or tagger.vocabulary
+            evidence = tagger.evidence(tagger.document(request), vocabulary)
+        except HeuristagError as exc:
+            out.append(CachedDoc(rec, {}, frozenset(), MappingProxyType({}), 0, gold, also, frozenset(),
+                                 frozenset(), one_line(str(exc))))
+            continue
+        hits, _ = collect(evidence, vocabulary.keys)
+        hits = supported(hits, tagger.rules.needs_support)   # fixed by the evidence alone: drop once, here
+        rules = frozenset(r for fields in hits.values() for rs in fields.values() for r in rs)
+        names = MappingProxyType({t.key: t.name.strip() for t in vocabulary})
+        out.append(CachedDoc(rec, hits, vocabulary.keys, names, request.max_tags, gold, also, rules,
+                             frozenset(hits)))
+    return out
+
+
+def params_of(values: Mapping[Knob, float]) -> Params:
+    parts: dict[str, dict[str, float]] = {WEIGHT: {}, THRESHOLD: {}, PRIOR: {}, FIELD: {}, SCORING: {}}
+    for (kind, key), v in values.items():
+        parts[kind][key] = v
+    return Params(weights=parts[WEIGHT], thresholds=parts[THRESHOLD], priors=parts[PRIOR],
+                  field_weights=parts[FIELD], scoring=parts[SCORING])
+
+
+Pick = tuple[str, float, float]   # a chosen tag: (key, score, threshold)
+
+
+def predict(doc: CachedDoc, rules: RuleSet, params: Params, knobs: Knobs) -> tuple[tuple[str, ...], list[Pick]]:
+    """The names the tagger would output for this document under these numbers, and the chosen tags' scores."""
+    if doc.error is not None or not doc.hits:
+        return (), []
+    _base, _final, ordered, chosen, _reasons = rank_hits(doc.hits, rules, doc.allowed, doc.max_tags, params, knobs)
+    scores = {tag: (s, t) for tag, s, t in ordered}
+    picks = [(k, *scores[k]) for k in chosen if k in doc.names]
+    return tuple(doc.names[k] for k, _, _ in picks), picks
+
+
+def chosen_points(docs: Sequence[CachedDoc], rules: RuleSet, values: Mapping[Knob, float]
+                  ) -> list[tuple[str, float, float, bool]]:
+    """(tag, score, threshold, right) for every chosen tag: what calibration is fitted and judged on."""
+    params = params_of(values)
+    knobs = Knobs.of(rules, params)
+    out = []
+    for d in docs:
+        for key, score, threshold in predict(d, rules, params, knobs)[1]:
+            out.append((key, score, threshold, doc_name_right(d, key)))
+    return out
+
+
+def doc_name_right(doc: CachedDoc, key: str) -> bool:
+    """Lenient correctness, as lenP counts it: the tag's name is in gold or gold_also."""
+    return doc.names[key] in doc.also
+
+
+Counts = tuple[int, int, int]   # true positives, lenient true positives, predicted (as sets, like score.py)
+
+
+def counts(doc: CachedDoc, predicted: Sequence[str]) -> Counts:
+    ps = set(predicted)
+    return len(ps & doc.gold), len(ps & doc.also), len(ps)
+
+
+def metric_value(metric: str, tp: int, ltp: int, npred: int, ngold: int) -> float:
+    """score.py's F1 or lenient F1 from bench totals, unrounded (the search compares these)."""
+    p = tp / npred if npred else 0.0
+    r = tp / ngold if ngold else 0.0
+    if metric == "lenient-f1":
+        p = ltp / npred if npred else 0.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True)
+class KnobSpec:
+    """A tunable number: where it may go, the steps tried, and what one unit of move costs."""
+
+    knob: Knob
+    start: float
+    low: float
+    high: float
+    steps: tuple[float, float, float]
+    unit: float
+
+
+_FINE = (0.1, 0.05, 0.02)
+_SCORING_SPECS = {  # name: (low, high, steps, unit); the schema has no bounds for these, so these are ours
+    "threshold": (0.5, 20.0, (1.0, 0.5, 0.25), 1.0),
+    "relative_cut": (0.0, 0.95, _FINE, 0.1),
+    "repeat_bonus": (0.0, 1.0, _FINE, 0.1),
+    "body_cap": (1.0, 30.0, (2.0, 1.0, 0.5), 2.0),
+    "field_cap": (1.0, 30.0, (2.0, 1.0, 0.5), 2.0),
+    "fallback": (0.0, 1.0, _FINE, 0.1),
+}
+
+
+def knob_spec(knob: Knob, start: float) -> KnobSpec:
+    """Ranges inside rules/schema.json's limits: weights keep their sign within [-10, 10], thresholds
+    stay positive, priors within [-10, 10], field weights within [0, 10]."""
+    kind, key = knob
+    coarse = (1.0, 0.5, 0.25)
+    if kind == WEIGHT:
+        low, high = (0.0, 10.0) if start >= 0 else (-10.0, 0.0)
+        return KnobSpec(knob, start, low, high, coarse, 1.0)
+    if kind == THRESHOLD:
+        return KnobSpec(knob, start, 0.5, 20.0, coarse, 1.0)
+    if kind == PRIOR:
+        return KnobSpec(knob, start, -10.0, 10.0, coarse, 1.0)
+    if kind == FIELD:
+        return KnobSpec(knob, start, 0.0, 10.0, (0.5, 0.25, 0.1), 1.0)
+    low, high, steps, unit = _SCORING_SPECS[key]
+    return KnobSpec(knob, start, low, high, steps, unit)
+
+
+def _clip(spec: KnobSpec, value: float) -> float:
+    # the start may lie outside our range (a hand-set number): never move it further out
+    low, high = min(spec.low, spec.start), max(spec.high, spec.start)
+    return round(min(high, max(low, value)), 2) + 0.0
+
+
+class Search:
+    """Coordinate ascent of (metric - penalty) over some documents of a cache.
+
+    Each document keeps its tags' own points (``scorer.base_points``) under the current numbers, so a
+    candidate weight re-scores one tag of the documents where its rule fired and reruns only the
+    cheap later stages (``scorer.rank_base``); thresholds and priors reuse the points as they are.
+    """
+
+    def __init__(self, docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str,
+                 penalty: float, start: Mapping[Knob, float] | None = None, z: float = 2.0) -> None:
+        self.z = z
+        self.docs = list(docs)
+        self.rules = rules
+        self.specs = list(specs)
+        self.metric = metric
+        self.related = related_tags(rules)
+        self.rule_tag = {r: tag for d in self.docs for tag, fields in d.hits.items() for rs in fields.values()
+                         for r in rs}
+        self.values: dict[Knob, float] = {s.knob: s.start for s in self.specs}
+        self.values.update(start or {})
+        self.moved = sum(abs(self.values[s.knob] - s.start) / s.unit for s in self.specs)
+        self.ngold = sum(len(d.gold) for d in self.docs)
+        params = params_of(self.values)
+        knobs = Knobs.of(rules, params)
+        self.base = [base_points(d.hits, knobs) for d in self.docs]
+        self.per_doc = [self._counts(i, self.base[i], params, knobs) for i in range(len(self.docs))]
+        self.totals = [sum(c[i] for c in self.per_doc) for i in range(3)]
+        # one unit of move costs `penalty` true positives' worth of F1 at the starting point
+        self.lam = penalty * 2.0 / max(1, self.totals[2] + self.ngold)
+        self.affected = self._index()
+
+    def _counts(self, i: int, base: Base, params: Params, knobs: Knobs) -> Counts:
+        d = self.docs[i]
+        if d.error is not None or not d.hits:
+            return 0, 0, 0
+        chosen = rank_base(base, self.rules, d.allowed, d.max_tags, params, knobs, related=self.related)[3]
+        return counts(d, [d.names[k] for k in chosen if k in d.names])
+
+    def _index(self) -> dict[Knob, tuple[int, ...] | None]:
+        """Which documents each number can change (None: all of them)."""
+        by_rule: dict[str, list[int]] = {}
+        by_tag: dict[str, list[int]] = {}
+        for i, d in enumerate(self.docs):
+            for r in sorted(d.rules_hit):
+                by_rule.setdefault(r, []).append(i)
+            lent = set(d.tags_hit)
+            for tag, rule in self.rules.tags.items():
+                if any(o in d.tags_hit for o, _ in rule.implied_by):
+                    lent.add(tag)
+            for t in sorted(lent):
+                by_tag.setdefault(t, []).append(i)
+        out: dict[Knob, tuple[int, ...] | None] = {}
+        for s in self.specs:
+            kind, key = s.knob
+            if kind == WEIGHT:
+                out[s.knob] = tuple(by_rule.get(key, ()))
+            elif kind in (THRESHOLD, PRIOR):
+                out[s.knob] = tuple(by_tag.get(key, ()))
+            else:
+                out[s.knob] = None
+        return out
+
+    def metric_of(self, totals: Sequence[int]) -> float:
+        return metric_value(self.metric, totals[0], totals[1], totals[2], self.ngold)
+
+    def objective(self) -> float:
+        return round(self.metric_of(self.totals) - self.lam * self.moved, 12)
+
+    def _try(self, spec: KnobSpec, value: float) -> tuple[float, list[int], dict[int, Counts], dict[int, Base]]:
+        """Objective with one number changed, the new counts of the documents whose answer changes, and
+        the new points of every document it touches."""
+        values = dict(self.values)
+        values[spec.knob] = value
+        params = params_of(values)
+        knobs = Knobs.of(self.rules, params)
+        kind, key = spec.knob
+        which = self.affected[spec.knob]
+        totals = list(self.totals)
+        changed: dict[int, Counts] = {}
+        bases: dict[int, Base] = {}
+        for i in range(len(self.docs)) if which is None else which:
+            hits = self.docs[i].hits
+            if kind == WEIGHT:
+                tag = self.rule_tag[key]
+                base = dict(self.base[i])
+                base[tag] = tag_points(hits[tag], knobs)
+            elif kind in (THRESHOLD, PRIOR):
+                base = self.base[i]
+            else:
+                base = base_points(hits, knobs)
+            bases[i] = base
+            c = self._counts(i, base, params, knobs)
+            old = self.per_doc[i]
+            if c != old:
+                changed[i] = c
+                for j in range(3):
+                    totals[j] += c[j] - old[j]
+        moved = self.moved + (abs(value - spec.start) - abs(self.values[spec.knob] - spec.start)) / spec.unit
+        return round(self.metric_of(totals) - self.lam * moved, 12), totals, changed, bases
+
+    def step(self, spec: KnobSpec, size: float) -> bool:
+        """Move one number by ``size`` while that helps, up first, then down; True when it moved."""
+        if self.affected[spec.knob] == ():
+            return False
+        best = self.objective()
+        for direction in (1.0, -1.0):
+            moved = False
+            while True:
+                current = self.values[spec.knob]
+                value = _clip(spec, current + direction * size)
+                if value == current:
+                    break
+                obj, totals, changed, bases = self._try(spec, value)
+                # a gain must beat chance: when m documents change, luck alone moves about sqrt(m) of them
+                if obj <= best + self.lam * self.z * math.sqrt(len(changed)):
+                    break
+                best = obj
+                self.moved += (abs(value - spec.start) - abs(current - spec.start)) / spec.unit
+                self.values[spec.knob] = value
+                self.totals = totals
+                for i, c in changed.items():
+                    self.per_doc[i] = c
+                for i, base in bases.items():
+                    self.base[i] = base
+                moved = True
+            if moved:
+                return True
+        return False
+
+    def run(self, sweeps: int = 2, tick: Callable[[int], Any] = lambda n: None) -> dict[Knob, float]:
+        for level in range(3):
+            for sweep in range(sweeps):
+                moved = False
+                for spec in self.specs:
+                    moved |= self.step(spec, spec.steps[level])
+                    tick(1)
+                if not moved:
+                    tick(len(self.specs) * (sweeps - 1 - sweep))
+                    break
+        return dict(self.values)
+
+
+def total_ticks(specs: Sequence[KnobSpec], sweeps: int = 2) -> int:
+    return 3 * sweeps * len(specs)

@@ -1,0 +1,222 @@
+"""`heuristag tune`: it raises the fitted metric, changes only numbers, is deterministic, and recovers a
+pack whose weights were flattened to 1.0. A small synthetic bench and pack (tests/fixtures/tune)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from heuristag.packnumbers import format_number, numbers_of, rewrite
+
+from .conftest import FIXTURES, run_cli
+
+TUNE = FIXTURES / "tune"
+BENCH = str(TUNE / "bench.jsonl")
+VOCAB = str(TUNE / "vocab.json")
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def flat_pack(tmp_path: Path) -> Path:
+    """The fixture pack with every weight set to 1.0 (thresholds and knobs kept)."""
+    out = tmp_path / "flat"
+    shutil.copytree(TUNE / "rules", out)
+    for f in out.rglob("*.yaml"):
+        f.write_text(re.sub(r"weight: [0-9.]+", "weight: 1.0", f.read_text("utf-8")), "utf-8")
+    return out
+
+
+def tune(pack: Path, out: Path | None, *extra: str, env: dict | None = None):
+    args = ["tune", BENCH, "--rules", str(pack), "--no-builtin-rules", "--tags", VOCAB, "--folds", "3", *extra]
+    if out is not None:
+        args += ["-o", str(out)]
+    return run_cli(*args, env=env)
+
+
+def eval_f1(pack: Path) -> float:
+    proc = run_cli("eval", BENCH, "--rules", str(pack), "--no-builtin-rules", "--tags", VOCAB, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["F1"]
+
+
+def report(proc) -> dict[str, tuple[float, float]]:
+    """'final fit ...: F1 a -> b' and friends, parsed."""
+    text = proc.stdout.decode()
+    final = re.search(r"final fit on all \d+ docs: F1 ([\d.]+) -> ([\d.]+)", text)
+    pooled = re.search(r"held out \(pooled.*?F1 ([\d.]+) -> ([\d.]+)", text)
+    return {"final": (float(final[1]), float(final[2])), "pooled": (float(pooled[1]), float(pooled[2]))}
+
+
+def masked(text: str) -> str:
+    return NUMBER.sub("#", text)
+
+
+def test_tune_recovers_a_flattened_pack_and_writes_only_numbers(tmp_path):
+    good = eval_f1(TUNE / "rules")
+    flat = flat_pack(tmp_path)
+    before = eval_f1(flat)
+    assert good - before > 0.2  # the fixture means something: flattening the weights hurts
+    out = tmp_path / "tuned"
+    proc = tune(flat, out)
+    assert proc.returncode == 0, proc.stderr
+    fig = report(proc)
+    assert fig["final"][0] == before and fig["final"][1] > before  # raises the fitted metric
+    assert fig["pooled"][1] > fig["pooled"][0]                       # and on documents it did not see
+    after = eval_f1(out)
+    assert after == fig["final"][1]          # the written pack scores what the report says
+    assert after - before >= 0.6 * (good - before)   # recovers most of the lost F1
+    # every file copied, same relative paths, same bytes apart from the numbers
+    rel = sorted(p.relative_to(flat).as_posix() for p in flat.rglob("*") if p.is_file())
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == sorted(
+        [*rel, "calibration.yaml"])
+    changed = 0
+    for r in rel:
+        a, b = (flat / r).read_text("utf-8"), (out / r).read_text("utf-8")
+        assert masked(a) == masked(b), r
+        changed += a != b
+    assert changed >= 1
+
+
+def test_tuned_pack_is_used_as_is_by_tag(tmp_path):
+    out, flat = tmp_path / "tuned", flat_pack(tmp_path)
+    assert tune(flat, out).returncode == 0
+    readme = tmp_path / "README.md"
+    readme.write_text("# project 3\n\nWrite migrations, apply them.\n", "utf-8")
+
+    def tags(pack: Path) -> list[str]:
+        proc = run_cli("tag", str(readme), "--description", "A database migration tool for the shell.",
+                       "--rules", str(pack), "--no-builtin-rules", "--tags", VOCAB, "--format", "names")
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)["tags"]
+
+    assert tags(flat) == ["cli", "database"] and tags(out) == ["database"]
+
+
+def test_same_bytes_whatever_the_hash_seed(tmp_path):
+    outs = []
+    for seed in ("1", "4242"):
+        out = tmp_path / f"out{seed}"
+        proc = tune(flat_pack(tmp_path / seed), out, env={"PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        outs.append((out, proc.stdout))
+    (a, sa), (b, sb) = outs
+    assert sa.replace(b"out1", b"OUT") == sb.replace(b"out4242", b"OUT")
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path):
+    out = tmp_path / "never"
+    proc = tune(flat_pack(tmp_path), out, "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert not out.exists()
+    diff = [ln for ln in proc.stdout.decode().splitlines() if " -> " in ln and ln.startswith(("tags/", "signals"))]
+    assert diff and all(re.fullmatch(r"\S+\.yaml  [\w.\[\]]+ \(\S+\)  -?[\d.]+ -> -?[\d.]+", ln) for ln in diff)
+
+
+def test_no_moves_when_moving_costs_too_much(tmp_path):
+    proc = tune(flat_pack(tmp_path), None, "--dry-run", "--penalty", "1000")
+    assert proc.returncode == 0 and "\n0 numbers changed\n" in proc.stdout.decode()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["tune", "nope.jsonl", "-o", "x"], "nope.jsonl"),
+    (["tune", BENCH, "--folds", "1", "-o", "x"], "--folds: must be at least 2"),
+    (["tune", BENCH, "--folds", "99", "-o", "x"], "--folds: 99 folds need at least 99 documents"),
+    (["tune", BENCH, "--folds", "two", "-o", "x"], "--folds"),
+    (["tune", BENCH], "-o: give OUT_DIR"),
+    (["tune", BENCH, "--penalty", "-1", "-o", "x"], "--penalty"),
+    (["tune", BENCH, "--significance", "nan", "-o", "x"], "--significance"),
+    (["tune", BENCH, "--rules", str(TUNE / "rules"), "-o", str(TUNE / "rules" / "tags")], "overlaps the input"),
+])
+def test_errors_are_one_line_exit_2(args, message):
+    proc = run_cli(*args)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.count("\n") == 1 and message in err, err
+
+
+# ---------------------------------------------------------------- the numeric rewrite itself
+
+TRICKY = """\
+# a comment with 1.5 and weight: 3
+tag: 'web-app'   # quoted name
+threshold: 2.0
+keywords:
+  - {name: core, terms: ["1.0", '2', three], weight: 4}
+  - name: weak
+    terms: [a,   b]     # odd spacing
+    weight:   0.30
+negative:
+  - terms: [x]
+    weight: 2
+patterns:
+  - regex: 'v[0-9]+\\.[0-9]+'
+    weight: -1.5
+"""
+
+
+def test_numbers_are_found_with_their_rule_names_and_exact_positions():
+    found = numbers_of(TRICKY, "tags/web-app.yaml", "here")
+    assert [(n.dotted, n.knob, n.knob_value) for n in found] == [
+        ("threshold", ("thresholds", "web-app"), 2.0),
+        ("keywords[0].weight", ("weights", "web-app/core"), 4.0),
+        ("keywords[1].weight", ("weights", "web-app/weak"), 0.3),
+        ("negative[0].weight", ("weights", "web-app/-negative1"), -2.0),
+        ("patterns[0].weight", ("weights", "web-app/pattern1"), -1.5),
+    ]
+    assert all(TRICKY[n.start:n.end] == n.token for n in found)
+
+
+def test_rewrite_changes_the_numbers_and_not_one_other_character():
+    found = numbers_of(TRICKY, "f.yaml", "here")
+    new = rewrite(TRICKY, {n.start: format_number(n.value + 1.25, n.token) for n in found}, found)
+    assert new != TRICKY
+    rest = [TRICKY[a.end:b.start] for a, b in zip(found, found[1:], strict=False)]
+    assert all(r in new for r in rest)
+    assert new.startswith(TRICKY[:found[0].start]) and new.endswith(TRICKY[found[-1].end:])
+    again = numbers_of(new, "f.yaml", "here")
+    assert [n.value for n in again] == [n.value + 1.25 for n in found]
+    assert [n.knob for n in again] == [n.knob for n in found]
+
+
+@pytest.mark.parametrize("value, original, text", [
+    (5.0, "4", "5"), (5.0, "4.0", "5.0"), (4.5, "4", "4.5"), (0.25, "0.3", "0.25"), (-1.0, "-1.5", "-1.0"),
+    (0.1 + 0.2, "1", "0.3"), (1e-9, "1", "0"), (12.346, "1.0", "12.35"),
+])
+def test_format_number(value, original, text):
+    assert format_number(value, original) == text
+
+
+def test_search_bookkeeping_equals_scoring_from_scratch(tmp_path):
+    """The incremental search (cached points, totals by difference) ends where a fresh scoring of its
+    numbers is, and its metric is evaluate.py's."""
+    from heuristag.evaluate import load_bench
+    from heuristag.fitting import Search, cache_documents, metric_value
+    from heuristag.tagger import Tagger
+    from heuristag.tune import evaluate_docs, knob_specs, read_layers
+
+    flat = flat_pack(tmp_path)
+    tagger = Tagger(rules_dirs=[flat], builtin_rules=False, vocabulary=VOCAB)
+    specs, fixed = knob_specs(read_layers([str(flat)], False), tagger.rules)
+    assert not fixed and len(specs) == 26
+    docs = cache_documents(tagger, load_bench(BENCH), lambda x: x)
+    search = Search(docs, tagger.rules, specs, "f1", 0.0)
+    values = search.run()
+    fresh = Search(docs, tagger.rules, specs, "f1", 0.0, start=values)
+    assert fresh.totals == search.totals and fresh.per_doc == search.per_doc
+    assert round(metric_value("f1", *search.totals, search.ngold), 4) == evaluate_docs(docs, tagger.rules, values).F1
+
+
+def test_eval_compare_pack_compares_the_tuned_pack_alone(tmp_path):
+    flat = flat_pack(tmp_path)
+    out = tmp_path / "tuned"
+    assert tune(flat, out).returncode == 0
+    proc = run_cli("eval", BENCH, "--rules", str(flat), "--no-builtin-rules", "--tags", VOCAB,
+                   "--compare", str(out), "--compare-pack", "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["before"]["F1"] == eval_f1(flat) and data["after"]["F1"] == eval_f1(out)
+    assert data["changed"]
