@@ -28,7 +28,7 @@ def explain(tmp_path, description: str, body: str, tag: str, *extra: str) -> tup
     ("A command line tool that runs SQL.", "", "database", [], "below threshold"),
     ("A command line tool that runs SQL.", "", "testing", [], "no evidence"),
     ("A command line tool.", "", "blockchain", [], "not in vocabulary"),
-    ("Runs SQL.", "", "database", [], "chosen by fallback"),
+    ("Runs SQL.", "Write a query.", "database", [], "chosen by fallback"),   # weak, but in two places
     ("A command line tool for databases.", "", "database", ["--max-tags", "1"], "beyond max tags"),
     ("A command line tool.", " ".join(["database"] * 12), "database", [], "below relative_cut"),
 ])
