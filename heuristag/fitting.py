@@ -151,13 +151,15 @@ class KnobSpec:
 
 
 _FINE = (0.1, 0.05, 0.02)
-_SCORING_SPECS = {  # name: (low, high, steps, unit); the schema has no bounds for these, so these are ours
+SCORING_SPECS = {  # name: (low, high, steps, unit); the schema has no bounds for these, so these are ours
     "threshold": (0.5, 20.0, (1.0, 0.5, 0.25), 1.0),
     "relative_cut": (0.0, 0.95, _FINE, 0.1),
     "repeat_bonus": (0.0, 1.0, _FINE, 0.1),
     "body_cap": (1.0, 30.0, (2.0, 1.0, 0.5), 2.0),
     "field_cap": (1.0, 30.0, (2.0, 1.0, 0.5), 2.0),
     "fallback": (0.0, 1.0, _FINE, 0.1),
+    "fallback_alone": (0.0, 1.0, _FINE, 0.1),
+    "kind_cut": (0.0, 0.95, _FINE, 0.1),
 }
 
 
@@ -175,7 +177,7 @@ def knob_spec(knob: Knob, start: float) -> KnobSpec:
         return KnobSpec(knob, start, -10.0, 10.0, coarse, 1.0)
     if kind == FIELD:
         return KnobSpec(knob, start, 0.0, 10.0, (0.5, 0.25, 0.1), 1.0)
-    low, high, steps, unit = _SCORING_SPECS[key]
+    low, high, steps, unit = SCORING_SPECS[key]
     return KnobSpec(knob, start, low, high, steps, unit)
 
 

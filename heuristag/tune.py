@@ -20,7 +20,18 @@ from typing import Any
 from .calibrate import Calibration, confidence_of, ece, fit_calibration, render_calibration_yaml
 from .errors import HeuristagError
 from .evaluate import BenchRecord, Metrics, add_bench_arguments, load_benches, score_predictions
-from .fitting import METRICS, CachedDoc, KnobSpec, Search, chosen_points, knob_spec, params_of, predict, total_ticks
+from .fitting import (
+    METRICS,
+    SCORING_SPECS,
+    CachedDoc,
+    KnobSpec,
+    Search,
+    chosen_points,
+    knob_spec,
+    params_of,
+    predict,
+    total_ticks,
+)
 from .packnumbers import KINDS, Knob, Number, PackFile, format_number, read_pack_file, rewrite
 from .rules import RuleSet, concept_files, rule_files
 from .scorer import Knobs
@@ -70,7 +81,8 @@ def knob_specs(layers: Sequence[Layer], rules: RuleSet) -> tuple[list[KnobSpec],
     specs, fixed = [], []
     for knob in sorted(where, key=lambda k: (KINDS.index(k[0]), k[1])):
         values = where[knob]
-        if len(set(values)) > 1 or (knob[0] == "weights" and knob[1] not in used):
+        unknown_setting = knob[0] == "scoring" and knob[1] not in SCORING_SPECS   # a key the scorer never reads
+        if len(set(values)) > 1 or (knob[0] == "weights" and knob[1] not in used) or unknown_setting:
             fixed.append(knob)
         else:
             specs.append(knob_spec(knob, values[0]))

@@ -123,3 +123,13 @@ def test_a_calibration_is_data_in_the_rule_set(tuned):
 
     rs = load_rules([tuned], builtin=False)
     assert isinstance(rs.calibration, Calibration) and isinstance(rs.calibration.shared, Curve)
+
+
+def test_the_builtin_pack_ships_a_fitted_calibration(tagger):
+    """`--confidence` out of the box is the isotonic curve tune fitted on train+dev, not the default."""
+    cal = tagger.rules.calibration
+    assert cal is not None
+    result = tagger.tag("# pgtool\n\nA command-line tool for PostgreSQL databases: `pgtool --help`.\n")
+    conf = tagger.confidence(result)
+    assert set(conf) == {t.name for t in result.tags}
+    assert all(0.0 <= p <= 1.0 for p in conf.values())
