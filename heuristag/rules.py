@@ -165,9 +165,12 @@ def _place(where: str, lines: dict[tuple, int], path: tuple) -> str:
 
 
 def _dotted(path: tuple) -> str:
+    """``keywords[0].weight``; a key that is not printable text (a YAML key spanning lines) is quoted,
+    so the message stays one line."""
     out = ""
     for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+        key = p if isinstance(p, str) and p.isprintable() else repr(p)
+        out += f"[{p}]" if isinstance(p, int) else (f".{key}" if out else key)
     return out
 
 

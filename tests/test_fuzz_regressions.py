@@ -63,3 +63,17 @@ def test_relation_with_a_null_tag_name_is_a_clean_error(tmp_path) -> None:
     with pytest.raises(HeuristagError, match=r"x\.yaml.*(suppressed_by|anchor|alias)") as info:
         load_rules([tmp_path], builtin=False)
     assert "\n" not in str(info.value)
+
+
+def test_a_settings_key_spanning_lines_is_a_one_line_error(tmp_path) -> None:
+    """The fuzz target's finding: ``{threshold: 2, fall~ 0.1}`` reads as the key 'fall~ 0.1' across
+    lines in a flow mapping; its schema error put the newlines into the message."""
+    import pytest
+
+    from heuristag.errors import HeuristagError
+    from heuristag.rules import load_rules
+
+    (tmp_path / "a.yaml").write_text("scoring: {threshold: 2, fall~\n\n\n 0.1}\n", encoding="utf-8")
+    with pytest.raises(HeuristagError, match=r"a\.yaml:1: scoring\.'fall~.*: None is not of type 'number'") as info:
+        load_rules([tmp_path], builtin=False)
+    assert len(str(info.value).splitlines()) == 1
