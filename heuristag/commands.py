@@ -199,9 +199,17 @@ def run_tag(args: argparse.Namespace) -> int:
     if args.explain:
         from .explain import render_text
 
-        alignment = tagger.alignment_for(request.vocabulary or tagger.vocabulary)
-        print(render_text(result, runners_up=3, alignment=alignment), file=sys.stderr)
+        vocabulary = request.vocabulary or tagger.vocabulary
+        print(render_text(result, runners_up=3, alignment=tagger.alignment_for(vocabulary),
+                          kinds=kind_keys(tagger, vocabulary)), file=sys.stderr)
     return 0
+
+
+def kind_keys(tagger: Any, vocabulary: Any) -> frozenset[str]:
+    """The vocabulary's tags whose concept is a kind (``kind: true``): what explain marks ``kind``."""
+    alignment = tagger.alignment_for(vocabulary)
+    kinds = tagger.rules.kinds
+    return frozenset(t.key for t in vocabulary if (a := alignment.get(t.key)) is not None and a.concept in kinds)
 
 
 def run_explain(args: argparse.Namespace) -> int:
@@ -211,12 +219,14 @@ def run_explain(args: argparse.Namespace) -> int:
     request = build_request(args, tagger)
     result = tagger.tag_request(request)
     _warn(args, tagger, request, result.truncated)
-    alignment = tagger.alignment_for(request.vocabulary or tagger.vocabulary)
-    only = why(result, args.why, request.vocabulary or tagger.vocabulary, tagger.rules) if args.why else None
+    vocabulary = request.vocabulary or tagger.vocabulary
+    alignment = tagger.alignment_for(vocabulary)
+    only = why(result, args.why, vocabulary, tagger.rules) if args.why else None
+    kinds = kind_keys(tagger, vocabulary)
     if args.json:
-        print(json.dumps(render_json(result, runners_up=args.runners_up, alignment=alignment, only=only),
-                         ensure_ascii=False, indent=1))
+        print(json.dumps(render_json(result, runners_up=args.runners_up, alignment=alignment, only=only,
+                                     kinds=kinds), ensure_ascii=False, indent=1))
     else:
         print(result.to_json())
-        print(render_text(result, runners_up=args.runners_up, alignment=alignment, only=only))
+        print(render_text(result, runners_up=args.runners_up, alignment=alignment, only=only, kinds=kinds))
     return 0

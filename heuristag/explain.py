@@ -49,12 +49,15 @@ def _aligned(alignment: VocabularyAlignment | None, tag: str) -> str | None:
 
 
 def render_text(result: Result, runners_up: int = 3, max_lines: int = 8,
-                alignment: VocabularyAlignment | None = None, only: TagScore | None = None) -> str:
+                alignment: VocabularyAlignment | None = None, only: TagScore | None = None,
+                kinds: frozenset[str] = frozenset()) -> str:
+    """``kinds``: the tags that answer what the repository IS (marked ``kind``), cut against each other."""
     lines: list[str] = []
     for s, chosen in _shown(result, runners_up, only):
         mark = "+" if chosen else " "
         why = f"  ({s.reason})" if s.reason and s.reason != "chosen" else ""
-        lines.append(f"{mark} {s.tag:<20} score {s.score:7.2f}  threshold {s.threshold:.2f}{why}")
+        kind = "  kind" if s.tag in kinds else ""
+        lines.append(f"{mark} {s.tag:<20} score {s.score:7.2f}  threshold {s.threshold:.2f}{kind}{why}")
         aligned = _aligned(alignment, s.tag)
         if aligned:
             lines.append(f"      {aligned}")
@@ -69,12 +72,13 @@ def render_text(result: Result, runners_up: int = 3, max_lines: int = 8,
 
 
 def render_json(result: Result, runners_up: int = 3, alignment: VocabularyAlignment | None = None,
-                only: TagScore | None = None) -> dict[str, Any]:
+                only: TagScore | None = None, kinds: frozenset[str] = frozenset()) -> dict[str, Any]:
     tags = []
     for s, chosen in _shown(result, runners_up, only):
         a = alignment.get(s.tag) if alignment is not None else None
         tags.append({
             "tag": s.tag, "chosen": chosen, "reason": s.reason, "score": s.score, "threshold": s.threshold,
+            "kind": s.tag in kinds,
             "alignment": a.as_dict() if a is not None else None,
             "contributions": [{"rule": r, "field": f, "points": p} for r, f, p in s.contributions],
             "evidence": [{"rule": e.rule, "field": e.field, "text": e.text, "position": e.position,

@@ -46,3 +46,17 @@ def test_why_a_tag_that_is_not_a_runner_up(tmp_path):
                       "--runners-up", "0")
     assert data["tags"][0]["tag"] == "testing" and data["tags"][0]["reason"] == "below threshold"
     assert data["tags"][0]["contributions"]
+
+
+def test_explain_marks_the_kind_tags_in_any_vocabulary():
+    """What the repository IS (kind: true) is shown as such, also under a vocabulary's own names."""
+    from .conftest import ROOT
+
+    readme = str(ROOT / "examples" / "README.md")
+    data = json.loads(run_cli("explain", readme, "--json", "--runners-up", "10").stdout)
+    kinds = {t["tag"]: t["kind"] for t in data["tags"]}
+    assert kinds["lib"] is True and kinds["ai"] is False
+    text = run_cli("explain", readme, "--tags", str(ROOT / "examples" / "tags-zh.txt")).stdout.decode()
+    line = next(ln for ln in text.splitlines() if ln.startswith("+ 库"))
+    assert "  kind" in line
+    assert "kind" not in next(ln for ln in text.splitlines() if ln.startswith("+ 人工智能"))
