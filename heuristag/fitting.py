@@ -217,6 +217,29 @@ class Search:
         # one unit of move costs `penalty` true positives' worth of F1 at the starting point
         self.lam = penalty * 2.0 / max(1, self.totals[2] + self.ngold)
         self.affected = self._index()
+        # two halves of the fitted documents (alternate ones): a move must hurt neither, so one that only
+        # fits the documents of one half (noise) is refused
+        self.half_gold = [sum(len(d.gold) for i, d in enumerate(self.docs) if i % 2 == h) for h in (0, 1)]
+
+    def _half_metric(self, h: int, changed: Mapping[int, Counts]) -> tuple[float, float]:
+        """The metric of half ``h`` before and after the documents in ``changed`` take their new counts."""
+        before = [sum(c[j] for i, c in enumerate(self.per_doc) if i % 2 == h) for j in range(3)]
+        after = list(before)
+        for i, c in changed.items():
+            if i % 2 == h:
+                for j in range(3):
+                    after[j] += c[j] - self.per_doc[i][j]
+        return (metric_value(self.metric, *before, self.half_gold[h]),
+                metric_value(self.metric, *after, self.half_gold[h]))
+
+    def consistent(self, changed: Mapping[int, Counts]) -> bool:
+        """True when the move lowers the metric of neither half of the fitted documents."""
+        for h in (0, 1):
+            if any(i % 2 == h for i in changed):
+                old, new = self._half_metric(h, changed)
+                if new < old:
+                    return False
+        return True
 
     def _counts(self, i: int, base: Base, params: Params, knobs: Knobs) -> Counts:
         d = self.docs[i]
@@ -301,7 +324,7 @@ class Search:
                     break
                 obj, totals, changed, bases = self._try(spec, value)
                 # a gain must beat chance: when m documents change, luck alone moves about sqrt(m) of them
-                if obj <= best + self.lam * self.z * math.sqrt(len(changed)):
+                if obj <= best + self.lam * self.z * math.sqrt(len(changed)) or not self.consistent(changed):
                     break
                 best = obj
                 self.moved += (abs(value - spec.start) - abs(current - spec.start)) / spec.unit

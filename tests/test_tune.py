@@ -220,3 +220,29 @@ def test_eval_compare_pack_compares_the_tuned_pack_alone(tmp_path):
     data = json.loads(proc.stdout)
     assert data["before"]["F1"] == eval_f1(flat) and data["after"]["F1"] == eval_f1(out)
     assert data["changed"]
+
+
+def test_a_move_that_hurts_either_half_of_the_fitted_documents_is_refused(tmp_path):
+    """The consistency rule: what one half of the documents gains, the other must not pay for."""
+    from heuristag.evaluate import load_bench
+    from heuristag.fitting import Search, cache_documents
+    from heuristag.tagger import Tagger
+    from heuristag.tune import knob_specs, read_layers
+
+    flat = flat_pack(tmp_path)
+    tagger = Tagger(rules_dirs=[flat], builtin_rules=False, vocabulary=VOCAB)
+    specs, _ = knob_specs(read_layers([str(flat)], False), tagger.rules)
+    search = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0)
+    tp, ltp, npred = search.per_doc[0]
+    lost = {0: (0, 0, npred + 1)} if tp else {0: (tp, ltp, npred + 1)}     # document 0 (half 0) only gets worse
+    assert not search.consistent(lost)
+    assert search.consistent({})
+    values = search.run()
+    # the search never accepted a move that lowered one half: each half ends no worse than it began
+    start = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0)
+    final = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0,
+                   start=values)
+    for h in (0, 1):
+        changed = {i: c for i, c in enumerate(final.per_doc) if i % 2 == h and c != start.per_doc[i]}
+        old, new = start._half_metric(h, changed)
+        assert new >= old
