@@ -147,12 +147,6 @@ def _places(fields: Iterable[str]) -> set[str]:
     return {"title" if f == "headings" else f for f in fields}
 
 
-def solid(fields: Mapping[str, Mapping[str, list[float]]]) -> bool:
-    """Evidence that is more than one word: two of the tag's rules, or one rule in two places."""
-    positive = [(f, r) for f, rs in fields.items() for r, (w, _c) in rs.items() if w > 0]
-    return len({r for _f, r in positive}) >= 2 or len(_places(f for f, _r in positive)) >= 2
-
-
 def field_points(fname: str, rules_hit: Mapping[str, list[float]], knobs: Knobs,
                  out: list[Contribution]) -> tuple[float, bool]:
     """One field's points for one tag: each rule once (a little more when repeated), saturated, times
@@ -278,7 +272,7 @@ def select(ordered: list[tuple[str, float, float]], knobs: Knobs, max_tags: int,
     and what it is ABOUT (every other tag). Each tag is cut against the best of its own question, since
     structure speaks more softly than subject words; an answer that would hold no kind gives its last
     slot to the best kind that qualifies. ``solid`` tells which tags have more than one word of
-    evidence (see ``solid``); without it every tag counts as solid."""
+    evidence (see ``_solid_points``); without it every tag counts as solid."""
     reasons: dict[str, str] = {}
     best: dict[bool, float] = {}
     for tag, s, _threshold in ordered:
@@ -327,7 +321,8 @@ def base_points(hits: Hits, knobs: Knobs, needs_support: frozenset[str] = frozen
 
 
 def _solid_points(contributions: Iterable[Contribution]) -> bool:
-    """``solid`` from a tag's own contributions: two positive rules, or one in two places."""
+    """Evidence that is more than one word, read from a tag's own contributions: two of its rules
+    gave points, or one rule did in two places."""
     positive = [(f, r) for r, f, p in contributions if p > 0]
     return len({r for _f, r in positive}) >= 2 or len(_places(f for f, _r in positive)) >= 2
 
