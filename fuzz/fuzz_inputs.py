@@ -37,20 +37,20 @@ import atheris
 
 with atheris.instrument_imports(include=["heuristag"]):
     # every module, lazy imports included, so all of heuristag is instrumented for coverage
-    import heuristag.batch as batch
     import heuristag.commands  # noqa: F401 - imported for instrumentation
-    import heuristag.document
-    import heuristag.matcher
-    import heuristag.scorer
-    import heuristag.yamlload  # noqa: F401 - imported for instrumentation
-    from heuristag.errors import HeuristagError
-    from heuristag.outputs import CSV_COLUMNS, csv_row
-    from heuristag.request import DEFAULT_MAX_TAGS, Request, from_prompt, from_readme, looks_like_prompt
-    from heuristag.result import FORMATS, Result
-    from heuristag.rules import add_layer, load_rules, rule_files
-    from heuristag.tagger import Tagger
-    from heuristag.textio import decode_bytes
-    from heuristag.vocabulary import Vocabulary, load_vocabulary_file, parse_vocabulary
+    import heuristag.engine.document
+    import heuristag.engine.matcher
+    import heuristag.engine.scorer
+    import heuristag.engine.yamlload  # noqa: F401 - imported for instrumentation
+    import heuristag.running.batch as batch
+    from heuristag.engine.errors import HeuristagError
+    from heuristag.engine.request import DEFAULT_MAX_TAGS, Request, from_prompt, from_readme, looks_like_prompt
+    from heuristag.engine.result import FORMATS, Result
+    from heuristag.engine.rules import add_layer, load_rules, rule_files
+    from heuristag.engine.tagger import Tagger
+    from heuristag.engine.textio import decode_bytes
+    from heuristag.engine.vocabulary import Vocabulary, load_vocabulary_file, parse_vocabulary
+    from heuristag.running.outputs import CSV_COLUMNS, csv_row
 
 HERE = Path(__file__).resolve().parent
 PACK = HERE / "pack"

@@ -1,10 +1,10 @@
 """heuristag: tag software repositories from their README, deterministically, from editable YAML rules."""
 
-from .errors import HeuristagError
-from .request import Request
-from .result import RecordError, Result
-from .tagger import Tagger, tag, tag_many
-from .vocabulary import Tag, Vocabulary, load_vocabulary_file, parse_vocabulary
+from .engine.errors import HeuristagError
+from .engine.request import Request
+from .engine.result import RecordError, Result
+from .engine.tagger import Tagger, tag, tag_many
+from .engine.vocabulary import Tag, Vocabulary, load_vocabulary_file, parse_vocabulary
 
 __all__ = ["HeuristagError", "RecordError", "Request", "Result", "Tag", "Tagger", "Vocabulary",
            "load_vocabulary_file", "parse_vocabulary", "tag", "tag_many"]

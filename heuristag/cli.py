@@ -8,15 +8,18 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .errors import HeuristagError, one_line
+from .engine.errors import HeuristagError, one_line
 
 #: Modules that add sub-commands; each has ``register(subparsers)`` and sets ``func`` on its parser.
-COMMAND_MODULES = ("heuristag.commands", "heuristag.batch", "heuristag.bench", "heuristag.evaluate",
-                   "heuristag.ruletools", "heuristag.vocabtools", "heuristag.tune", "heuristag.suggest")
+COMMAND_MODULES = ("heuristag.commands", "heuristag.running.batch", "heuristag.running.bench",
+                   "heuristag.authoring.evaluate", "heuristag.authoring.ruletools",
+                   "heuristag.authoring.vocabtools", "heuristag.authoring.tune", "heuristag.authoring.suggest")
 #: Which module registers which command: `heuristag tag` imports only what tagging needs (cold start).
-COMMAND_OWNERS = {"tag": "heuristag.commands", "explain": "heuristag.commands", "batch": "heuristag.batch",
-                  "bench": "heuristag.bench", "eval": "heuristag.evaluate", "rules": "heuristag.ruletools",
-                  "vocab": "heuristag.vocabtools", "tune": "heuristag.tune", "suggest": "heuristag.suggest"}
+COMMAND_OWNERS = {"tag": "heuristag.commands", "explain": "heuristag.commands",
+                  "batch": "heuristag.running.batch", "bench": "heuristag.running.bench",
+                  "eval": "heuristag.authoring.evaluate", "rules": "heuristag.authoring.ruletools",
+                  "vocab": "heuristag.authoring.vocabtools", "tune": "heuristag.authoring.tune",
+                  "suggest": "heuristag.authoring.suggest"}
 
 
 class _Parser(argparse.ArgumentParser):

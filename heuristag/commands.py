@@ -7,10 +7,10 @@ import json
 import sys
 from typing import Any
 
-from .errors import require_positive
-from .request import DEFAULT_MAX_TAGS, Request, from_prompt, from_readme, looks_like_prompt
-from .result import FORMATS
-from .textio import read_text_file
+from .engine.errors import require_positive
+from .engine.request import DEFAULT_MAX_TAGS, Request, from_prompt, from_readme, looks_like_prompt
+from .engine.result import FORMATS
+from .engine.textio import read_text_file
 
 
 def examples(*lines: str) -> dict[str, Any]:
@@ -26,15 +26,15 @@ def add_rule_options(p: argparse.ArgumentParser, tags: bool = True) -> None:
     if tags:
         p.add_argument("--tags", metavar="VOCAB", help="vocabulary file: JSON list of {id, name}, YAML list, "
                                                        "or one name per line (default: the built-in 90 tags)")
-    from .parsers import add_parser_option
+    from .engine.parsers import add_parser_option
 
     add_parser_option(p)
 
 
 def encoding_name(value: str) -> str:
     """argparse type for --encoding: an unknown codec is a usage error before any file is read."""
-    from .errors import HeuristagError
-    from .textio import check_encoding
+    from .engine.errors import HeuristagError
+    from .engine.textio import check_encoding
 
     try:
         return check_encoding(value, "--encoding")
@@ -95,8 +95,8 @@ def register(sub: Any) -> None:
 
 
 def make_tagger(args: argparse.Namespace):
-    from .tagger import Tagger
-    from .vocabulary import load_vocabulary_file
+    from .engine.tagger import Tagger
+    from .engine.vocabulary import load_vocabulary_file
 
     encoding = getattr(args, "encoding", None)
     vocabulary = load_vocabulary_file(args.tags, encoding) if getattr(args, "tags", None) else None
@@ -155,7 +155,7 @@ def unused_rule_warnings(tagger: Any, vocabulary: Any, rule_dirs: list[str]) -> 
     """
     from pathlib import Path
 
-    from .rules import rule_files
+    from .engine.rules import rule_files
 
     user = {str(f) for d in rule_dirs for f in rule_files(Path(d))}
     concepts = tagger.alignment_for(vocabulary).concepts
@@ -180,7 +180,7 @@ def unused_rule_warnings(tagger: Any, vocabulary: Any, rule_dirs: list[str]) -> 
 
 def _warn(args: argparse.Namespace, tagger: Any, request: Request, truncated: bool) -> None:
     """Warnings go to stderr, one line each; the answer on stdout is unaffected (exit 0)."""
-    from .document import MAX_README_CHARS, MAX_README_LINES
+    from .engine.document import MAX_README_CHARS, MAX_README_LINES
 
     lines = unused_rule_warnings(tagger, request.vocabulary or tagger.vocabulary, args.rules) if args.rules else []
     if truncated:
@@ -197,7 +197,7 @@ def run_tag(args: argparse.Namespace) -> int:
     _warn(args, tagger, request, result.truncated)
     print(result.to_json(args.format, tagger.confidence(result) if args.confidence else None))
     if args.explain:
-        from .explain import render_text
+        from .authoring.explain import render_text
 
         vocabulary = request.vocabulary or tagger.vocabulary
         print(render_text(result, runners_up=3, alignment=tagger.alignment_for(vocabulary),
@@ -213,7 +213,7 @@ def kind_keys(tagger: Any, vocabulary: Any) -> frozenset[str]:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from .explain import render_json, render_text, why
+    from .authoring.explain import render_json, render_text, why
 
     tagger = make_tagger(args)
     request = build_request(args, tagger)

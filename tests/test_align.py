@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heuristag import HeuristagError, Tagger
-from heuristag.align import (
+from heuristag.engine.align import (
     ALIAS,
     DESCRIPTION_WORDS,
     ENTRY_ALIAS,
@@ -24,9 +24,9 @@ from heuristag.align import (
     concept_index,
     normal_form,
 )
-from heuristag.relabel import scoring_keys, vocabulary_rules
-from heuristag.rules import builtin_dir, concept_files, read_rule_file
-from heuristag.vocabulary import builtin_vocabulary, parse_vocabulary
+from heuristag.engine.relabel import scoring_keys, vocabulary_rules
+from heuristag.engine.rules import builtin_dir, concept_files, read_rule_file
+from heuristag.engine.vocabulary import builtin_vocabulary, parse_vocabulary
 
 from .conftest import run_cli
 
@@ -255,7 +255,7 @@ def test_the_seed_renamed_in_chinese_answers_as_the_seed_on_dev(tagger):
     import re
     from dataclasses import replace
 
-    from heuristag.request import from_record
+    from heuristag.engine.request import from_record
 
     from .conftest import DEV
 
@@ -288,8 +288,8 @@ def test_any_vocabulary_answers_from_itself_deterministically(tagger, vocab_name
 
 
 def _latin_spellings():
-    from heuristag.align import is_latin
-    from heuristag.rules import load_rules
+    from heuristag.engine.align import is_latin
+    from heuristag.engine.rules import load_rules
 
     rules = load_rules()
     return sorted((key, alias) for key, r in rules.tags.items() for alias in (key, *r.aliases) if is_latin(alias))
@@ -398,3 +398,15 @@ def test_a_users_concept_folder_aligns_their_names(tmp_path):
     readme.write_text("# rackup\n\nScripts for your homelab: one rack, many services.\n", encoding="utf-8")
     out = run_cli("tag", str(readme), "--rules", str(tmp_path), "--tags", str(vocab), "--format", "names")
     assert json.loads(out.stdout)["tags"] == ["家庭实验室"], out.stderr
+
+
+def test_two_names_of_one_concept_tie_the_same_way_in_any_order():
+    """Found by Hypothesis: 'database' and its Japanese alias score alike, and the first in the
+    vocabulary used to take the concept's key, so swapping the two entries swapped the answer."""
+    from heuristag import Tagger
+
+    tagger = Tagger()
+    first = [{"id": 3, "name": "database"}, {"id": -3, "name": "データベース"}]
+    answers = {tuple(t.name for t in tagger.tag("DATABASE\n==", vocabulary=v, id=1).tags)
+               for v in (first, first[::-1])}
+    assert answers == {("database", "データベース")}

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from heuristag.batch import (
+from heuristag.engine.errors import HeuristagError
+from heuristag.running.batch import (
     BatchStats,
     Item,
     JsonlSource,
@@ -30,7 +31,6 @@ from heuristag.batch import (
     run_batch,
     summary,
 )
-from heuristag.errors import HeuristagError
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "batch"
@@ -233,7 +233,7 @@ def test_thousand_records_with_fifty_bad_ones(tmp_path):
 
 
 def test_a_line_over_the_default_cap_is_an_error_record(tmp_path):
-    from heuristag.textio import MAX_FILE_BYTES
+    from heuristag.engine.textio import MAX_FILE_BYTES
 
     src = tmp_path / "in.jsonl"
     with open(src, "wb") as f:
@@ -400,7 +400,7 @@ def test_dev_bench_is_accepted_as_it_is(tmp_path):
 
 def test_batch_and_bench_import_nothing_heavy():
     """The CLI imports every command module at start: `heuristag tag` must not pay for pools or tqdm."""
-    code = ("import sys, heuristag.batch, heuristag.bench; "
+    code = ("import sys, heuristag.running.batch, heuristag.running.bench; "
             "print(','.join(m for m in ('multiprocessing', 'tqdm', 'resource', 'subprocess') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -408,7 +408,7 @@ def test_batch_and_bench_import_nothing_heavy():
 
 
 def test_a_folder_that_cannot_be_listed_is_an_error_line_not_a_gap(tmp_path, monkeypatch):
-    import heuristag.batch as batch_module
+    import heuristag.running.batch as batch_module
 
     (tmp_path / "a.md").write_text("# a\n", encoding="utf-8")
     real_walk = os.walk
@@ -425,7 +425,7 @@ def test_a_folder_that_cannot_be_listed_is_an_error_line_not_a_gap(tmp_path, mon
 
 
 def test_a_dying_worker_stops_the_batch_instead_of_hanging(tmp_path, monkeypatch):
-    import heuristag.batch as batch_module
+    import heuristag.running.batch as batch_module
 
     real_process = batch_module.process
 
@@ -502,7 +502,7 @@ def test_output_format_flag_overrides_extension_and_rejects_unknown(tmp_path):
 
 
 def test_csv_row_unit():
-    from heuristag.outputs import csv_row, output_format_for
+    from heuristag.running.outputs import csv_row, output_format_for
 
     assert csv_row(b'{"id":"a,b","tags":[{"id":1,"name":"x y"},{"name":"z"}]}') == b'"a,b",x y;z,1,\r\n'
     assert csv_row(b'{"id":-3,"tags":["ai","api"]}') == b"-3,ai;api,,\r\n"     # a number is not a formula

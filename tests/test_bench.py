@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from heuristag.bench import BenchRecord, load_bench, percentile, write_synthetic
-from heuristag.errors import HeuristagError
+from heuristag.engine.errors import HeuristagError
+from heuristag.running.bench import BenchRecord, load_bench, percentile, write_synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "batch"

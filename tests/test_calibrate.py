@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heuristag.calibrate import Calibration, Curve, default_confidence, ece, fit_calibration, isotonic
+from heuristag.engine.calibrate import Calibration, Curve, default_confidence, ece, fit_calibration, isotonic
 
 from .conftest import FIXTURES, run_cli
 
@@ -119,7 +119,7 @@ def test_rules_check_accepts_the_calibration_and_a_bad_one_is_one_line(tuned, tm
 
 
 def test_a_calibration_is_data_in_the_rule_set(tuned):
-    from heuristag.rules import load_rules
+    from heuristag.engine.rules import load_rules
 
     rs = load_rules([tuned], builtin=False)
     assert isinstance(rs.calibration, Calibration) and isinstance(rs.calibration.shared, Curve)

@@ -102,7 +102,7 @@ def test_explain_json_carries_the_scorers_reason_per_tag(tmp_path, capsys):
     import json as _json
 
     from heuristag.cli import main
-    from heuristag.scorer import REASONS
+    from heuristag.engine.scorer import REASONS
 
     readme = tmp_path / "README.md"
     readme.write_text("# fastcache\n\nAn in-memory cache library for Python. pip install fastcache\n", encoding="utf-8")
@@ -155,7 +155,7 @@ def test_bundled_examples_work_without_shared(tmp_path):
 
 
 def test_rules_schema_prints_the_schema_the_loader_uses(tmp_path):
-    from heuristag.rules import builtin_dir
+    from heuristag.engine.rules import builtin_dir
 
     proc = run_cli("rules", "schema")
     assert proc.returncode == 0

@@ -1,4 +1,4 @@
-"""`heuristag batch --dask` and heuristag.dask on a real two-process LocalCluster on 127.0.0.1: the same
+"""`heuristag batch --dask` and heuristag.running.dask on a real two-process LocalCluster on 127.0.0.1: the same
 bytes as a local batch, in input order."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from .test_batch import FIX, RULES, batch, many_records, record
 distributed = pytest.importorskip("distributed", reason="dask is not installed (pip install 'heuristag[dask]')")
 pytest.importorskip("dask.bag")
 
-from heuristag.batch import TaggerSpec  # noqa: E402
-from heuristag.dask import run_dask, tag_bag  # noqa: E402
-from heuristag.outputs import row_writer  # noqa: E402
+from heuristag.dask import tag_bag  # noqa: E402
+from heuristag.running.batch import TaggerSpec  # noqa: E402
+from heuristag.running.dask import run_dask  # noqa: E402
+from heuristag.running.outputs import row_writer  # noqa: E402
 
 SPEC = TaggerSpec(rules_dirs=(str(FIX / "rules"),), builtin_rules=False, tags=str(FIX / "vocab.json"))
 

@@ -6,7 +6,7 @@ word; generic words need support from another rule or another place.
 
 from __future__ import annotations
 
-from heuristag.document import extract, split_urls
+from heuristag.engine.document import extract, split_urls
 
 
 def names(tagger, readme: str, description: str = "") -> list[str]:

@@ -182,7 +182,7 @@ def test_rule_layers_in_either_order_give_the_same_answer(tmp_path):
 def test_two_runs_over_the_dev_bench_are_identical():
     """Same Tagger twice, in reverse order, and a fresh Tagger: the same JSON for every record."""
     from heuristag import Tagger
-    from heuristag.request import from_record
+    from heuristag.engine.request import from_record
 
     records = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     tagger = Tagger()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from heuristag.document import extract, normalise_markdown, url_words
+from heuristag.engine.document import extract, normalise_markdown, url_words
 
 from .conftest import FIXTURES
 

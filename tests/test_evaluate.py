@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from heuristag.cli import main
-from heuristag.errors import HeuristagError
-from heuristag.evaluate import (
+from heuristag.authoring.evaluate import (
     confusion,
     load_bench,
     metrics_of,
     run_bench,
     score_predictions,
 )
+from heuristag.cli import main
+from heuristag.engine.errors import HeuristagError
 
 HERE = Path(__file__).resolve().parent
 FIX = HERE / "fixtures" / "authoring"
@@ -59,8 +59,8 @@ def eval_json(capsys, bench: Path, *extra: str) -> dict:
 
 
 def fixture_tagger():
-    from heuristag.tagger import Tagger
-    from heuristag.vocabulary import load_vocabulary_file
+    from heuristag.engine.tagger import Tagger
+    from heuristag.engine.vocabulary import load_vocabulary_file
 
     return Tagger(rules_dirs=[FIX / "rules"], builtin_rules=False,
                   vocabulary=load_vocabulary_file(FIX / "vocab.json"))
@@ -268,7 +268,7 @@ def test_html_to_an_unwritable_place_is_an_error(tmp_path, capsys):
 def dev_outcomes():
     if not DEV.is_file():
         pytest.skip("../shared/bench/dev.jsonl is absent")
-    from heuristag.tagger import Tagger
+    from heuristag.engine.tagger import Tagger
 
     return run_bench(Tagger(), load_bench(DEV), str(DEV))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from heuristag import Tagger
-from heuristag.batch import Item, TaggerSpec, _State, process
+from heuristag.running.batch import Item, TaggerSpec, _State, process
 
 
 def test_lone_surrogate_in_a_readme_is_tagged_not_an_internal_error(tagger: Tagger) -> None:
@@ -29,8 +29,8 @@ def test_rule_file_with_non_string_keys_is_a_clean_error(tmp_path) -> None:
     raise TypeError; now each is reported as an unknown key at its file:line."""
     import pytest
 
-    from heuristag.errors import HeuristagError
-    from heuristag.rules import load_rules
+    from heuristag.engine.errors import HeuristagError
+    from heuristag.engine.rules import load_rules
 
     (tmp_path / "x.yaml").write_text("tag: x\n~: 1\nweigh: 2\n", encoding="utf-8")
     with pytest.raises(HeuristagError, match=r"x\.yaml:\d+: .*unknown key") as info:
@@ -42,8 +42,8 @@ def test_pattern_with_a_newline_that_does_not_compile_is_a_one_line_error(tmp_pa
     """The fuzz target's finding: RE2's reason echoes the pattern, so a newline in it split the message."""
     import pytest
 
-    from heuristag.errors import HeuristagError
-    from heuristag.rules import load_rules
+    from heuristag.engine.errors import HeuristagError
+    from heuristag.engine.rules import load_rules
 
     (tmp_path / "x.yaml").write_text('tag: x\npatterns:\n  - {regex: "(a\\nb", weight: 1}\n', encoding="utf-8")
     with pytest.raises(HeuristagError, match="does not compile") as info:
@@ -55,8 +55,8 @@ def test_relation_with_a_null_tag_name_is_a_clean_error(tmp_path) -> None:
     """The fuzz target's finding: ``suppressed_by: {&li: 0.5}`` reads as a null key and crashed tag_key."""
     import pytest
 
-    from heuristag.errors import HeuristagError
-    from heuristag.rules import load_rules
+    from heuristag.engine.errors import HeuristagError
+    from heuristag.engine.rules import load_rules
 
     (tmp_path / "x.yaml").write_text("tag: x\nkeywords:\n  - {terms: [x], weight: 1}\nsuppressed_by: {&li: 0.5}\n",
                                      encoding="utf-8")
@@ -70,8 +70,8 @@ def test_a_settings_key_spanning_lines_is_a_one_line_error(tmp_path) -> None:
     lines in a flow mapping; its schema error put the newlines into the message."""
     import pytest
 
-    from heuristag.errors import HeuristagError
-    from heuristag.rules import load_rules
+    from heuristag.engine.errors import HeuristagError
+    from heuristag.engine.rules import load_rules
 
     (tmp_path / "a.yaml").write_text("scoring: {threshold: 2, fall~\n\n\n 0.1}\n", encoding="utf-8")
     with pytest.raises(HeuristagError, match=r"a\.yaml:1: scoring\.'fall~.*: None is not of type 'number'") as info:

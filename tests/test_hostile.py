@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from heuristag.document import MAX_README_CHARS, MAX_README_LINES, extract
-from heuristag.parsers import fast_available
-from heuristag.textio import MAX_FILE_BYTES
+from heuristag.engine.document import MAX_README_CHARS, MAX_README_LINES, extract
+from heuristag.engine.parsers import fast_available
+from heuristag.engine.textio import MAX_FILE_BYTES
 
 from .conftest import ROOT
 from .test_errors import RULES, TINY, VOCAB
@@ -220,7 +220,7 @@ def test_catastrophic_patterns_do_not_hang_on_their_bait(tmp_path):
 
 def test_catastrophic_patterns_are_linear_in_the_library():
     """Library level, pattern by pattern: ten times the bait takes about ten times as long, not 2^n."""
-    from heuristag.matcher import compile_pattern
+    from heuristag.engine.matcher import compile_pattern
 
     for regex, bait in CATASTROPHIC.items():
         rx = compile_pattern(regex, "test")
@@ -245,7 +245,7 @@ def test_defused_brackets_keep_links_badges_and_text():
     doc = extract("# QuickDB\n\n" + badge * 20 + "[" * 30 + " database [docs](https://docs.example.com/db)\n")
     assert len(doc.badges) == 20
     assert any("docs.example.com" in link for link in doc.links)
-    from heuristag.normalise import normalise
+    from heuristag.engine.normalise import normalise
 
     assert "[" * 30 + " database docs" in normalise(doc.body)
 

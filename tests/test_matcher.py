@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from heuristag.document import extract
-from heuristag.errors import HeuristagError
-from heuristag.matcher import Matcher, compile_pattern
-from heuristag.rules import load_rules
+from heuristag.engine.document import extract
+from heuristag.engine.errors import HeuristagError
+from heuristag.engine.matcher import Matcher, compile_pattern
+from heuristag.engine.rules import load_rules
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_word_boundaries_are_unicode_letters_outside_cjk(matcher, body, expected
 
 
 def test_is_word_char_by_script():
-    from heuristag.normalise import is_word_char
+    from heuristag.engine.normalise import is_word_char
 
     assert all(is_word_char(c) for c in "aZ9éßжω")
     assert not any(is_word_char(c) for c in " -.,数据ライブラリ한국어ｱ")

@@ -77,7 +77,7 @@ def test_a_non_editable_install_tags_with_its_packaged_rules(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# QuickDB\n\nAn embedded SQL database engine with a command line shell.\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(site)}
-    where = ("import heuristag.builtin as b; print(b.builtin_dir())")
+    where = ("import heuristag.engine.builtin as b; print(b.builtin_dir())")
     away = tmp_path / "elsewhere"
     away.mkdir()
     for cwd, rules_under in ((away, site), (ROOT, None)):

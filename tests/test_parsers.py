@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from heuristag.automaton import Terms, rust_available
-from heuristag.document import FIELDS, extract
-from heuristag.errors import HeuristagError
-from heuristag.normalise import normalise, normalise_by_pattern
-from heuristag.parsers import fast_available, resolve
+from heuristag.engine.automaton import Terms, rust_available
+from heuristag.engine.document import FIELDS, extract
+from heuristag.engine.errors import HeuristagError
+from heuristag.engine.normalise import normalise, normalise_by_pattern
+from heuristag.engine.parsers import fast_available, resolve
 
 from .conftest import FIXTURES, ROOT, SHARED, run_cli
 

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from heuristag import HeuristagError, Tagger
-from heuristag.request import Request, from_prompt, looks_like_prompt
-from heuristag.textio import decode_bytes
-from heuristag.vocabulary import builtin_vocabulary, load_vocabulary_file, parse_vocabulary, tag_key
+from heuristag.engine.request import Request, from_prompt, looks_like_prompt
+from heuristag.engine.textio import decode_bytes
+from heuristag.engine.vocabulary import builtin_vocabulary, load_vocabulary_file, parse_vocabulary, tag_key
 
 from .conftest import run_cli
 from .test_errors import RULES, VOCAB

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from heuristag.evaluate import load_bench, metrics_of, run_bench
+from heuristag.authoring.evaluate import load_bench, metrics_of, run_bench
 
 from .conftest import ROOT, SHARED
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from heuristag.errors import HeuristagError
-from heuristag.request import from_prompt, from_readme, from_record, looks_like_prompt, split_prompt_body
-from heuristag.vocabulary import parse_vocabulary
+from heuristag.engine.errors import HeuristagError
+from heuristag.engine.request import from_prompt, from_readme, from_record, looks_like_prompt, split_prompt_body
+from heuristag.engine.vocabulary import parse_vocabulary
 
 from .conftest import FIXTURES, SEED
 

@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from heuristag.resume import SUFFIX, complete_prefix
+from heuristag.running.resume import SUFFIX, complete_prefix
 
 from .test_batch import FIX, _popen, _wait_for, batch, many_records
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heuristag.document import extract
-from heuristag.rst import looks_like_rst, rst_to_markdown
+from heuristag.engine.document import extract
+from heuristag.engine.rst import looks_like_rst, rst_to_markdown
 
 README = """\
 .. image:: https://img.shields.io/pypi/v/fastqueue.svg

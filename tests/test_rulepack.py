@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from heuristag.vocabulary import builtin_vocabulary
+from heuristag.engine.vocabulary import builtin_vocabulary
 
 from .conftest import FIXTURES
 
@@ -68,7 +68,7 @@ def _bench_records() -> list[dict]:
 
 def test_no_rule_names_a_bench_repository(tagger):
     """Rules describe tags, not documents: no term may be the name of a repository of either bench."""
-    from heuristag.normalise import normalise
+    from heuristag.engine.normalise import normalise
 
     terms = {normalise(t) for g in tagger.rules.all_groups() for t in g.terms}
     # repositories named after a plain word or phrase
@@ -87,7 +87,7 @@ def test_no_long_phrase_is_quoted_from_one_bench_readme(tagger):
     sentence, not a way people describe the tag: it makes the pack fit the bench and nothing else."""
     import re
 
-    from heuristag.normalise import normalise
+    from heuristag.engine.normalise import normalise
 
     han = re.compile(r"[\u3400-\u9fff]")
     long = {normalise(t) for g in tagger.rules.all_groups() for t in g.terms}

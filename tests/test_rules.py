@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from heuristag import Tagger
-from heuristag.errors import HeuristagError
-from heuristag.rules import builtin_dir, load_rules, read_rule_file, rule_files, validate
-from heuristag.vocabulary import builtin_vocabulary, tag_key
+from heuristag.engine.errors import HeuristagError
+from heuristag.engine.rules import builtin_dir, load_rules, read_rule_file, rule_files, validate
+from heuristag.engine.vocabulary import builtin_vocabulary, tag_key
 
 
 def write(d, name, text):
@@ -82,7 +82,7 @@ def test_billion_laughs_is_refused_quickly(tmp_path):
 
 
 def test_parse_cache_is_keyed_by_content(tmp_path, monkeypatch):
-    from heuristag.rules import parse_trusted
+    from heuristag.engine.rules import parse_trusted
 
     monkeypatch.setenv("HEURISTAG_CACHE_DIR", str(tmp_path / "cache"))
     rule = write(tmp_path / "r", "x.yaml", "tag: x\nkeywords:\n  - {terms: [alpha], weight: 1}\n") / "x.yaml"
@@ -106,7 +106,7 @@ def _documented_defaults() -> dict[str, float]:
 
 
 def test_one_set_of_defaults_code_guide_and_builtin_pack_agree():
-    from heuristag.rules import DEFAULT_FIELD_WEIGHTS, DEFAULT_SCORING
+    from heuristag.engine.rules import DEFAULT_FIELD_WEIGHTS, DEFAULT_SCORING
 
     code = {**{f"field_weights.{k}": v for k, v in DEFAULT_FIELD_WEIGHTS.items()},
             **{f"scoring.{k}": v for k, v in DEFAULT_SCORING.items()}}

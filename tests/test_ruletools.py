@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from heuristag.authoring.ruletools import _has_uppercase_literal
 from heuristag.cli import main
-from heuristag.ruletools import _has_uppercase_literal
 
 HERE = Path(__file__).resolve().parent
 FIX = HERE / "fixtures" / "authoring"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from heuristag.matcher import Evidence
-from heuristag.rules import load_rules
-from heuristag.scorer import score
+from heuristag.engine.matcher import Evidence
+from heuristag.engine.rules import load_rules
+from heuristag.engine.scorer import score
 
 
 def ev(tag, field, rule=None, text="x", pos=0, weight=2.0):
@@ -90,7 +90,7 @@ def test_needs_support_words_count_only_beside_other_evidence():
 
 
 def test_params_override_a_rule_weight_without_rematching():
-    from heuristag.scorer import Params
+    from heuristag.engine.scorer import Params
 
     evidence = [ev("a", "description", weight=2.0)]
     assert score(evidence, RULES, None, 3).chosen == ("a",)
@@ -99,7 +99,7 @@ def test_params_override_a_rule_weight_without_rematching():
 
 
 def test_params_override_field_weights_scoring_and_priors():
-    from heuristag.scorer import Params
+    from heuristag.engine.scorer import Params
 
     evidence = [ev("a", "body", weight=2.0)]
     plain = score(evidence, RULES, None, 3).scores[0].score
@@ -114,7 +114,7 @@ def test_every_tag_carries_its_reason():
     from dataclasses import replace
     from types import MappingProxyType
 
-    from heuristag import scorer
+    from heuristag.engine import scorer
 
     rules = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "relative_cut": 0.5, "fallback": 0.0}))
     evidence = [ev("a", "description"), ev("b", "description"), ev("c", "title", weight=1.0),
@@ -134,7 +134,7 @@ def test_fallback_is_its_own_reason():
     from dataclasses import replace
     from types import MappingProxyType
 
-    from heuristag import scorer
+    from heuristag.engine import scorer
 
     rules = replace(RULES, scoring=MappingProxyType({**RULES.scoring, "fallback": 0.2}))
     ranking = score([ev("a", "body", weight=2.0), ev("a", "body", rule="a/more", weight=1.0)], rules, None, 3)

@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from heuristag.suggest import terms_of
+from heuristag.authoring.suggest import terms_of
 
 from .conftest import FIXTURES, run_cli
 from .test_tune import flat_pack

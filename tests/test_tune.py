@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from heuristag.packnumbers import format_number, numbers_of, rewrite
+from heuristag.authoring.packnumbers import format_number, numbers_of, rewrite
 
 from .conftest import FIXTURES, run_cli
 
@@ -193,10 +193,10 @@ def test_format_number(value, original, text):
 def test_search_bookkeeping_equals_scoring_from_scratch(tmp_path):
     """The incremental search (cached points, totals by difference) ends where a fresh scoring of its
     numbers is, and its metric is evaluate.py's."""
-    from heuristag.evaluate import load_bench
-    from heuristag.fitting import Search, cache_documents, metric_value
-    from heuristag.tagger import Tagger
-    from heuristag.tune import evaluate_docs, knob_specs, read_layers
+    from heuristag.authoring.evaluate import load_bench
+    from heuristag.authoring.fitting import Search, cache_documents, metric_value
+    from heuristag.authoring.tune import evaluate_docs, knob_specs, read_layers
+    from heuristag.engine.tagger import Tagger
 
     flat = flat_pack(tmp_path)
     tagger = Tagger(rules_dirs=[flat], builtin_rules=False, vocabulary=VOCAB)
@@ -224,10 +224,10 @@ def test_eval_compare_pack_compares_the_tuned_pack_alone(tmp_path):
 
 def test_a_move_that_hurts_either_half_of_the_fitted_documents_is_refused(tmp_path):
     """The consistency rule: what one half of the documents gains, the other must not pay for."""
-    from heuristag.evaluate import load_bench
-    from heuristag.fitting import Search, cache_documents
-    from heuristag.tagger import Tagger
-    from heuristag.tune import knob_specs, read_layers
+    from heuristag.authoring.evaluate import load_bench
+    from heuristag.authoring.fitting import Search, cache_documents
+    from heuristag.authoring.tune import knob_specs, read_layers
+    from heuristag.engine.tagger import Tagger
 
     flat = flat_pack(tmp_path)
     tagger = Tagger(rules_dirs=[flat], builtin_rules=False, vocabulary=VOCAB)

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..engine.errors import HeuristagError, one_line, require_positive
+from ..engine.parsers import resolve as resolve_parser
+from ..engine.request import DEFAULT_MAX_TAGS, from_prompt, from_readme, from_record, looks_like_prompt
+from ..engine.result import FORMATS, RecordError, Result
+from ..engine.textio import MAX_FILE_BYTES, read_text_file
 from . import resume
-from .errors import HeuristagError, one_line, require_positive
 from .outputs import OUTPUT_FORMATS, header, output_format_for, row_writer
-from .parsers import resolve as resolve_parser
-from .request import DEFAULT_MAX_TAGS, from_prompt, from_readme, from_record, looks_like_prompt
-from .result import FORMATS, RecordError, Result
-from .textio import MAX_FILE_BYTES, read_text_file
 
 #: A JSONL line longer than this becomes an error record (it is skipped, never held whole in memory twice).
 MAX_LINE_BYTES = MAX_FILE_BYTES
@@ -242,7 +242,7 @@ class _State:
 
 def build_tagger(spec: TaggerSpec) -> Any:
     """The Tagger a spec describes, built exactly as `heuristag tag` builds it."""
-    from .commands import make_tagger
+    from ..commands import make_tagger
 
     args = argparse.Namespace(rules=list(spec.rules_dirs), no_builtin_rules=not spec.builtin_rules, tags=spec.tags,
                               encoding=spec.encoding, parser=spec.parser)
@@ -638,7 +638,7 @@ def summary(stats: BatchStats) -> str:
     plural = "s" if stats.errors != 1 else ""
     counts = f"{stats.tagged} tagged, {stats.errors} error{plural} in {stats.seconds:.1f} s"
     if stats.truncated:
-        from .document import MAX_README_CHARS, MAX_README_LINES
+        from ..engine.document import MAX_README_CHARS, MAX_README_LINES
 
         counts += (f" ({stats.truncated} analysed up to their first {MAX_README_CHARS:,} characters"
                    f" or {MAX_README_LINES:,} lines)")
@@ -664,7 +664,7 @@ def default_workers() -> int:
 
 
 def register(sub: Any) -> None:
-    from .commands import add_confidence_option, add_encoding_option, add_rule_options, examples
+    from ..commands import add_confidence_option, add_encoding_option, add_rule_options, examples
 
     p = sub.add_parser("batch", help="tag a JSONL file (or a folder of READMEs/prompts): one JSON line per record",
                        **examples("heuristag batch repos.jsonl -o tagged.jsonl --workers 2",
@@ -774,7 +774,7 @@ def _run_dask(args: argparse.Namespace, workers: int) -> int:
 
 def _fingerprint(args: argparse.Namespace, spec: TaggerSpec, output_format: str) -> dict:
     """What makes this command's output bytes (resume.py): not --workers, not --parser."""
-    from .builtin import builtin_dir
+    from ..engine.builtin import builtin_dir
 
     rule_paths = [*spec.rules_dirs, *([spec.tags] if spec.tags else [])]
     options = {"format": spec.fmt, "output_format": output_format, "encoding": spec.encoding,

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .calibrate import Calibration, confidence_of, ece, fit_calibration, render_calibration_yaml
-from .errors import HeuristagError
+from ..engine.calibrate import Calibration, confidence_of, ece, fit_calibration, render_calibration_yaml
+from ..engine.errors import HeuristagError
+from ..engine.rules import RuleSet, concept_files, rule_files
+from ..engine.scorer import Knobs
 from .evaluate import BenchRecord, Metrics, add_bench_arguments, load_benches, score_predictions
 from .fitting import (
     METRICS,
@@ -33,8 +35,6 @@ from .fitting import (
     total_ticks,
 )
 from .packnumbers import KINDS, Knob, Number, PackFile, format_number, read_pack_file, rewrite
-from .rules import RuleSet, concept_files, rule_files
-from .scorer import Knobs
 
 DEFAULT_FOLDS = 5
 ECE_TEXT = "10 bins, right = in gold or gold_also"
@@ -56,7 +56,7 @@ class Layer:
 
 
 def read_layers(rule_dirs: Sequence[str], builtin: bool) -> list[Layer]:
-    from .builtin import builtin_dir
+    from ..engine.builtin import builtin_dir
 
     roots = ([(builtin_dir(), "builtin")] if builtin else []) + [(Path(d), Path(d).name or "rules") for d in rule_dirs]
     layers = []
@@ -281,7 +281,7 @@ def render_report(result: TuneResult, metric: str, n_docs: int) -> list[str]:
 # ---------------------------------------------------------------- the command
 
 def register(sub: Any) -> None:
-    from .commands import examples
+    from ..commands import examples
 
     p = sub.add_parser("tune", help="fit the pack's numbers to labelled benches; write the pack back, numbers only",
                        **examples(
@@ -348,7 +348,7 @@ def _each(items: Sequence[Any], enabled: bool, desc: str) -> Iterable[Any]:
 
 
 def run_tune(args: argparse.Namespace) -> int:
-    from .commands import make_tagger
+    from ..commands import make_tagger
     from .fitting import cache_documents
 
     records = load_benches(args.bench, args.encoding)

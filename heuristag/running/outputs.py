@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import HeuristagError
+from ..engine.errors import HeuristagError
 
 OUTPUT_FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = ("id", "tags", "tag_ids", "error")

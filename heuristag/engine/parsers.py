@@ -19,7 +19,7 @@ from .errors import HeuristagError
 #: ``--parser`` choices; ``fast`` is another name for pyromark.
 PARSERS = ("auto", "markdown-it", "pyromark", "fast")
 ENV_VAR = "HEURISTAG_PARSER"
-_MODULES = {"markdown-it": "heuristag.parse_markdownit", "pyromark": "heuristag.parse_pyromark"}
+_MODULES = {"markdown-it": "heuristag.engine.parse_markdownit", "pyromark": "heuristag.engine.parse_pyromark"}
 
 
 def resolve(name: str | None = None) -> str:

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import HeuristagError, one_line
+from ..engine.errors import HeuristagError, one_line
 
 if TYPE_CHECKING:  # pragma: no cover - types only; the real imports are lazy
-    from .result import Result
-    from .scorer import TagScore
-    from .tagger import Tagger
+    from ..engine.result import Result
+    from ..engine.scorer import TagScore
+    from ..engine.tagger import Tagger
 
 #: The metrics of score.py, in the order it prints them (and the order deltas are shown).
 METRIC_KEYS = ("F1", "P", "R", "lenP", "lenF1", "top1", "empty", "avg_pred", "over3")
@@ -154,7 +154,7 @@ class BenchRecord:
 def load_bench(path: str | Path, encoding: str | None = None) -> list[BenchRecord]:
     """Read a JSONL bench. A line that is not a JSON object with a gold list stops the run (exit 2):
     there is nothing to score it against. Ids must be unique, as score.py keys documents by id."""
-    from .textio import read_text_file
+    from ..engine.textio import read_text_file
 
     where = str(path)
     records: list[BenchRecord] = []
@@ -183,7 +183,7 @@ def load_benches(paths: Sequence[str], encoding: str | None = None) -> list[Benc
 
 def add_bench_arguments(p: argparse.ArgumentParser) -> None:
     """BENCH.jsonl [BENCH.jsonl ...] plus the rule, vocabulary and encoding options of every authoring command."""
-    from .commands import add_encoding_option, add_rule_options
+    from ..commands import add_encoding_option, add_rule_options
 
     p.add_argument("bench", nargs="+", help="JSONL records {id, description, readme, gold, gold_also}")
     add_rule_options(p)
@@ -243,7 +243,7 @@ class Outcome:
         """The ranking entry of a tag (by name), or None when nothing fired for it."""
         if self.result is None:
             return None
-        from .vocabulary import tag_key
+        from ..engine.vocabulary import tag_key
 
         key = tag_key(name)
         return next((s for s in self.result.ranking.scores if s.tag == key), None)
@@ -251,7 +251,7 @@ class Outcome:
 
 def run_bench(tagger: Tagger, records: Sequence[BenchRecord], where: str = "bench") -> list[Outcome]:
     """Tag every record; a record the tagger refuses (HeuristagError) is an empty prediction, kept."""
-    from .request import from_record
+    from ..engine.request import from_record
 
     out = []
     for rec in _progress(records):
@@ -402,7 +402,7 @@ class CalibrationCheck:
 
 
 def calibration_check(tagger: Tagger, outcomes: Iterable[Outcome]) -> CalibrationCheck:
-    from .calibrate import ece
+    from ..engine.calibrate import ece
 
     pairs = []
     for o in outcomes:
@@ -655,7 +655,7 @@ def _html_evidence(o: Outcome) -> str:
 # ---------------------------------------------------------------- the command
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options, examples
+    from ..commands import add_encoding_option, add_rule_options, examples
 
     p = sub.add_parser("eval", help="tag a gold JSONL bench and score it (same numbers as the bench's score.py)",
                        **examples("heuristag eval ../shared/bench/dev.jsonl --group-by source --no-description",
@@ -694,7 +694,7 @@ def _fraction(text: str) -> float:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from .commands import make_tagger
+    from ..commands import make_tagger
 
     records = load_bench(args.bench, args.encoding)
     if args.no_description:
@@ -737,7 +737,7 @@ def run_eval(args: argparse.Namespace) -> int:
 def _compare_tagger(args: argparse.Namespace, baseline: Tagger) -> Tagger:
     """The compared rules: layered exactly like the baseline, with the --compare folder on top (or, with
     --compare-pack, that folder alone: a tuned pack repeats every group of its input under the same name)."""
-    from .tagger import Tagger
+    from ..engine.tagger import Tagger
 
     if getattr(args, "compare_pack", False):
         return Tagger(rules_dirs=[args.compare], builtin_rules=False, vocabulary=baseline.vocabulary)

@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from .errors import HeuristagError
-from .vocabulary import tag_key
+from ..engine.errors import HeuristagError
+from ..engine.vocabulary import tag_key
 
 #: What a number tunes: (kind, key). Kinds match the fields of ``scorer.Params``.
 WEIGHT, THRESHOLD, PRIOR, FIELD, SCORING = "weights", "thresholds", "priors", "field_weights", "scoring"

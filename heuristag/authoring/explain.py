@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .result import Result
-from .scorer import NO_EVIDENCE, NOT_IN_VOCABULARY, TagScore
+from ..engine.result import Result
+from ..engine.scorer import NO_EVIDENCE, NOT_IN_VOCABULARY, TagScore
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .align import VocabularyAlignment
+    from ..engine.align import VocabularyAlignment
 
 
 def why(result: Result, name: str, vocabulary: Any, rules: Any) -> TagScore:
@@ -18,7 +18,7 @@ def why(result: Result, name: str, vocabulary: Any, rules: Any) -> TagScore:
     score 0 and "no evidence"; a name the vocabulary lacks gets "not in vocabulary" (it can never
     be chosen, whatever the rules say).
     """
-    from .vocabulary import tag_key
+    from ..engine.vocabulary import tag_key
 
     key = tag_key(name)
     found = next((s for s in result.ranking.scores if s.tag == key), None)

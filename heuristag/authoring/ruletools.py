@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import HeuristagError
+from ..engine.errors import HeuristagError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..engine.tagger import Tagger
+    from ..engine.vocabulary import Vocabulary
     from .evaluate import Outcome
-    from .tagger import Tagger
-    from .vocabulary import Vocabulary
 
 SCHEMA_LINE = "# yaml-language-server: $schema="
 BROAD_DEFAULT = 0.30
@@ -69,7 +69,7 @@ def from_error(exc: HeuristagError, path: str, level: str = "error") -> Finding:
 
 def check_paths(paths: Sequence[str | Path], vocabulary: Vocabulary) -> list[Finding]:
     """Check every rule file of the given folders (or files), in load order."""
-    from .rules import builtin_dir, rule_files
+    from ..engine.rules import builtin_dir, rule_files
 
     state = _CheckState(vocabulary, header_root=builtin_dir().resolve())
     seen: set[Path] = set()
@@ -83,8 +83,8 @@ def check_paths(paths: Sequence[str | Path], vocabulary: Vocabulary) -> list[Fin
 
 def check_file(path: Path, state: _CheckState) -> None:
     """Header, YAML, schema, then the checks the schema cannot express."""
-    from .rules import SETTINGS_KEYS, validate
-    from .yamlload import load_yaml
+    from ..engine.rules import SETTINGS_KEYS, validate
+    from ..engine.yamlload import load_yaml
 
     where = str(path)
     add = state.findings.append
@@ -122,7 +122,7 @@ def check_file(path: Path, state: _CheckState) -> None:
 
 def _check_calibration(where: str, data: dict, state: _CheckState) -> None:
     """A calibration.yaml of `heuristag tune`: curves that parse (the schema checked the types)."""
-    from .calibrate import parse_calibration
+    from ..engine.calibrate import parse_calibration
 
     try:
         parse_calibration(data["calibration"], where)
@@ -137,7 +137,7 @@ def _needs_header(path: Path, state: _CheckState) -> bool:
 
 
 def _line(lines: dict, path: tuple) -> int:
-    from .yamlload import line_of
+    from ..engine.yamlload import line_of
 
     return line_of(lines, path) or 1
 
@@ -173,7 +173,7 @@ def _check_relations(data: dict, where: str, lines: dict, state: _CheckState) ->
 
 
 def _check_tag_file(path: Path, data: dict, lines: dict, state: _CheckState) -> None:
-    from .vocabulary import tag_key
+    from ..engine.vocabulary import tag_key
 
     where = str(path)
     name = data.get("tag")
@@ -207,7 +207,7 @@ def _check_tag_file(path: Path, data: dict, lines: dict, state: _CheckState) -> 
 
 
 def _check_signals(where: str, data: dict, lines: dict, state: _CheckState) -> None:
-    from .vocabulary import tag_key
+    from ..engine.vocabulary import tag_key
 
     seen: _Seen = {}
     for si, signal in _items(data.get("signals")):
@@ -234,7 +234,7 @@ _Seen = dict[tuple[str, str], list[tuple[int, frozenset[str], str]]]
 
 
 def _field_set(entry: dict) -> frozenset[str]:
-    from .rules import ALL_FIELDS
+    from ..engine.rules import ALL_FIELDS
 
     fields = entry.get("fields")
     return frozenset(f for f in fields if isinstance(f, str)) if isinstance(fields, list) and fields else ALL_FIELDS
@@ -247,7 +247,7 @@ def _check_term(term: Any, where: str, line: int, scope: tuple[str, frozenset[st
     A repeat is the same normalised term for the same tag in a field where the first one counts too:
     it fires twice. (signals.yaml may list ``crates.io`` for badges and again for links: not a repeat.)
     """
-    from .normalise import normalise
+    from ..engine.normalise import normalise
 
     if not isinstance(term, str):
         return ""
@@ -279,7 +279,7 @@ def _check_cross_tag(norm: str, term: str, key: str, where: str, line: int, stat
 
 
 def _check_regex(regex: Any, where: str, line: int, state: _CheckState) -> None:
-    from .matcher import compile_pattern
+    from ..engine.matcher import compile_pattern
 
     if not isinstance(regex, str) or not regex:
         return
@@ -390,7 +390,7 @@ def known_rules(tagger: Tagger) -> dict[str, RuleInfo]:
 
 
 def _normal_terms(terms: Iterable[str]) -> tuple[str, ...]:
-    from .normalise import normalise
+    from ..engine.normalise import normalise
 
     return tuple(dict.fromkeys(n for n in (normalise(t) for t in terms) if n))
 
@@ -419,7 +419,7 @@ def _deciding_rule(outcome: Outcome, key: str) -> str | None:
 def rule_stats(outcomes: Sequence[Outcome], rules: dict[str, RuleInfo],
                broad: float = BROAD_DEFAULT) -> list[RuleStat]:
     """Tally every rule and term over the bench outcomes (failed records fire nothing)."""
-    from .vocabulary import tag_key
+    from ..engine.vocabulary import tag_key
 
     n = len(outcomes)
     tallies: dict[str, _Tally] = defaultdict(_Tally)
@@ -512,7 +512,7 @@ def stats_json(n: int, stats: Sequence[RuleStat], broad: float) -> dict[str, Any
 # ---------------------------------------------------------------- the commands
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options, examples
+    from ..commands import add_encoding_option, add_rule_options, examples
 
     p = sub.add_parser("rules", help="tools for rule authors: check rule files, measure rules on a bench",
                        **examples("heuristag rules check my_rules --strict",
@@ -556,7 +556,7 @@ def run_schema(args: argparse.Namespace) -> int:
     """The schema the loader validates against, byte for byte: what ships is what is checked."""
     import sys
 
-    from .rules import builtin_dir
+    from ..engine.rules import builtin_dir
 
     sys.stdout.buffer.write((builtin_dir() / "schema.json").read_bytes())
     sys.stdout.buffer.flush()
@@ -564,7 +564,7 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def _vocabulary(path: str | None, encoding: str | None) -> Vocabulary:
-    from .vocabulary import builtin_vocabulary, load_vocabulary_file
+    from ..engine.vocabulary import builtin_vocabulary, load_vocabulary_file
 
     return load_vocabulary_file(path, encoding) if path else builtin_vocabulary()
 
@@ -572,7 +572,7 @@ def _vocabulary(path: str | None, encoding: str | None) -> Vocabulary:
 def run_check(args: argparse.Namespace) -> int:
     import sys
 
-    from .rules import builtin_dir
+    from ..engine.rules import builtin_dir
 
     dirs = args.dirs or [builtin_dir()]
     findings = sorted(check_paths(dirs, _vocabulary(args.tags, args.encoding)), key=_finding_order)
@@ -590,7 +590,7 @@ def _finding_order(f: Finding) -> tuple:
 def run_stats(args: argparse.Namespace) -> int:
     import sys
 
-    from .commands import make_tagger
+    from ..commands import make_tagger
     from .evaluate import load_bench, run_bench
 
     if not 0.0 <= args.broad <= 1.0:

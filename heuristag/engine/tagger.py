@@ -176,7 +176,7 @@ class Tagger:
         """Tag JSONL-style records (dicts, or lines as str/bytes) lazily, in input order: a Result or a
         RecordError per record, the same answers `heuristag batch` writes (see many.py; imported here
         lazily, as it runs the batch machinery on top of this engine)."""
-        from .many import tag_many
+        from ..running.many import tag_many
 
         return tag_many(records, self, workers=workers, fmt=fmt)
 

@@ -14,7 +14,7 @@ import sys
 import unicodedata
 from typing import Any
 
-from .align import NAME_ONLY, VocabularyAlignment, normal_form
+from ..engine.align import NAME_ONLY, VocabularyAlignment, normal_form
 
 
 def alignment_warnings(alignment: VocabularyAlignment) -> list[str]:
@@ -48,7 +48,7 @@ def render_text(alignment: VocabularyAlignment) -> list[str]:
 
 
 def register(sub: Any) -> None:
-    from .commands import add_encoding_option, add_rule_options, examples
+    from ..commands import add_encoding_option, add_rule_options, examples
 
     p = sub.add_parser("vocab", help="tools for vocabularies: how their names align to the pack's concepts",
                        **examples("heuristag vocab check my_tags.json",
@@ -70,8 +70,8 @@ def register(sub: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .tagger import Tagger
-    from .vocabulary import load_vocabulary_file
+    from ..engine.tagger import Tagger
+    from ..engine.vocabulary import load_vocabulary_file
 
     vocabulary = load_vocabulary_file(args.vocabulary, args.encoding)
     tagger = Tagger(rules_dirs=args.rules, builtin_rules=not args.no_builtin_rules, vocabulary=vocabulary)

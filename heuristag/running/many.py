@@ -14,8 +14,8 @@ import multiprocessing
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .errors import require_positive
-from .result import FORMATS, RecordError, Result
+from ..engine.errors import require_positive
+from ..engine.result import FORMATS, RecordError, Result
 
 
 def tag_many(records: Iterable[Any], tagger: Any = None, *, workers: int = 1,
@@ -26,7 +26,7 @@ def tag_many(records: Iterable[Any], tagger: Any = None, *, workers: int = 1,
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if tagger is None:
-        from .tagger import default_tagger
+        from ..engine.tagger import default_tagger
 
         tagger = default_tagger()
     return _stream(records, tagger, workers, fmt)

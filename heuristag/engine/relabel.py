@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
 
-from .align import TRUSTED, VocabularyAlignment
+from .align import HOW, TRUSTED, VocabularyAlignment
 from .normalise import normalise
 from .rules import FeatureRule, PatternRule, RuleSet, TagRules, TermGroup
 from .vocabulary import Tag, Vocabulary
@@ -30,14 +30,17 @@ def scoring_keys(alignment: VocabularyAlignment) -> dict[str, str]:
 
     The scorer visits tags in key order (relations lend shares in that order) and breaks ties by key,
     so scoring under concept keys makes a vocabulary and its renaming (``数据库`` for ``database``)
-    score exactly alike; answers are mapped back to the caller's names afterwards.
+    score exactly alike; answers are mapped back to the caller's names afterwards. When two entries share
+    a concept, the closer alignment (then the smaller key) takes the concept's key, whatever the order of
+    the vocabulary: ``database`` before ``データベース``, so their tie is always broken the same way.
     """
     out: dict[str, str] = {}
-    for a in alignment.entries:
+    entries = sorted(alignment.entries, key=lambda a: (HOW.index(a.how), a.key))
+    for a in entries:
         if a.concept is not None and a.concept not in out.values():
             out[a.key] = a.concept
-    taken = set(out.values()) | {a.key for a in alignment.entries if a.concept is None}
-    for a in alignment.entries:
+    taken = set(out.values()) | {a.key for a in entries if a.concept is None}
+    for a in entries:
         if a.key in out:
             continue
         if a.concept is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import HeuristagError
+from ..engine.errors import HeuristagError
 
 SUFFIX = ".heuristag-resume.json"
 FORMAT = 1
@@ -42,7 +42,7 @@ def fingerprint_path(output: str) -> Path:
 
 def fingerprint(input_path: str, rule_paths: list[str], builtin: str | None, options: dict[str, Any]) -> dict:
     """What made an output: the same dict means the same bytes."""
-    from . import __version__
+    from .. import __version__
 
     return {"heuristag_resume": FORMAT, "version": __version__, "input": _input_identity(input_path),
             "rules": _files_digest([*([builtin] if builtin else []), *rule_paths]), "options": options}

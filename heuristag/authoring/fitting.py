@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .evaluate import BenchRecord
-from .packnumbers import FIELD, PRIOR, SCORING, THRESHOLD, WEIGHT, Knob
-from .rules import RuleSet
-from .scorer import (
+from ..engine.rules import RuleSet
+from ..engine.scorer import (
     Base,
     Hits,
     Knobs,
@@ -37,6 +35,8 @@ from .scorer import (
     supported,
     tag_points,
 )
+from .evaluate import BenchRecord
+from .packnumbers import FIELD, PRIOR, SCORING, THRESHOLD, WEIGHT, Knob
 
 METRICS = ("f1", "lenient-f1")
 
@@ -60,8 +60,8 @@ class CachedDoc:
 def cache_documents(tagger: Any, records: Sequence[BenchRecord], progress: Callable[[Iterable], Iterable]
                     ) -> list[CachedDoc]:
     """Match every record once. A record the tagger refuses stays, as an empty prediction (as in eval)."""
-    from .errors import HeuristagError, one_line
-    from .request import from_record
+    from ..engine.errors import HeuristagError, one_line
+    from ..engine.request import from_record
 
     out = []
     for rec in progress(records):

@@ -26,9 +26,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import HeuristagError
+from ..engine.errors import HeuristagError
+from ..engine.normalise import is_word_char, normalise
 from .evaluate import BenchRecord, add_bench_arguments, load_benches
-from .normalise import is_word_char, normalise
 
 MINED_FIELDS = ("title", "description", "headings", "body")
 MAX_CHARS = 20_000            # of each document's mined text: bounds time on huge READMEs
@@ -109,8 +109,8 @@ class MinedDoc:
 
 
 def mine_documents(tagger: Any, records: Sequence[BenchRecord]) -> list[MinedDoc]:
-    from .errors import one_line
-    from .request import from_record
+    from ..engine.errors import one_line
+    from ..engine.request import from_record
 
     out = []
     for rec in records:
@@ -212,7 +212,7 @@ def _tier(lift: float) -> str:
 # ---------------------------------------------------------------- the command
 
 def register(sub: Any) -> None:
-    from .commands import examples
+    from ..commands import examples
 
     p = sub.add_parser("suggest", help="mine candidate terms for a tag from labelled benches; print a rule file",
                        **examples(
@@ -230,8 +230,8 @@ def register(sub: Any) -> None:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
-    from .commands import make_tagger
-    from .errors import require_positive
+    from ..commands import make_tagger
+    from ..engine.errors import require_positive
 
     require_positive("--top", args.top)
     require_positive("--min-support", args.min_support)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import HeuristagError, require_positive
+from ..engine.errors import HeuristagError, require_positive
 
 #: Stages of the pipeline in the order a document goes through them.
 STAGES = ("request", "parse", "match", "score", "result")
@@ -56,7 +56,7 @@ class ChildRun:
 
 
 def register(sub: Any) -> None:
-    from .commands import add_rule_options, examples
+    from ..commands import add_rule_options, examples
 
     p = sub.add_parser("bench", help="throughput, latency, stage split, cold start and memory on a JSONL bench",
                        **examples("heuristag bench ../shared/bench/dev.jsonl",
@@ -192,9 +192,9 @@ def time_stages(records: list[BenchRecord], tagger: Any, fmt: str = "objects") -
     """Each stage timed on its own, per document: request adaptation (json + from_record), parse
     (document.extract: markdown normalise + the parser + field walk), match (matcher + fuzzy names),
     score (scorer.score), result (selection + JSON). Records the pipeline rejects are left out."""
-    from .document import extract
-    from .request import from_record
-    from .result import Result
+    from ..engine.document import extract
+    from ..engine.request import from_record
+    from ..engine.result import Result
 
     clock = time.perf_counter
     out: list[StageTimes] = []
