@@ -84,3 +84,27 @@ def test_is_word_char_by_script():
 
     assert all(is_word_char(c) for c in "aZ9éßжω")
     assert not any(is_word_char(c) for c in " -.,数据ライブラリ한국어ｱ")
+
+
+def _pattern_rules(tmp_path: Path, regexes: list[str]) -> Matcher:
+    patterns = "".join(f"  - {{regex: '{r}', weight: 1}}\n" for r in regexes)
+    (tmp_path / "p.yaml").write_text(f"tag: web-app\nkeywords:\n  - {{terms: [web], weight: 1}}\npatterns:\n{patterns}")
+    return Matcher(load_rules([tmp_path], builtin=False))
+
+
+def test_one_alternation_stands_for_a_field_s_patterns_and_finds_the_same(tmp_path):
+    m = _pattern_rules(tmp_path, ["(?i)docker run", "^a", "b$", "x*", "ü+", "(a)(b)"])
+    assert all(union is not None for patterns, union in m.field_patterns.values() if patterns)
+    texts = ["a docker run b", "ab", "üü and ab", "", "nothing here", "z" * 50]
+    with_union = [m.match(extract(t)) for t in texts]
+    m.field_patterns = {f: (patterns, None) for f, (patterns, _union) in m.field_patterns.items()}
+    assert [m.match(extract(t)) for t in texts] == with_union
+    assert any(e.text == "üü" for e in with_union[2])  # non-ASCII text is searched as str
+
+
+def test_a_quoting_pattern_is_searched_without_the_alternation(tmp_path):
+    m = _pattern_rules(tmp_path, ["\\Qa.b", "c\\Qd\\E"])
+    assert any(patterns for patterns, _union in m.field_patterns.values())
+    assert all(union is None for _patterns, union in m.field_patterns.values())
+    assert [e.text for e in m.match(extract("x a.b y cd")) if e.rule.endswith(("pattern1", "pattern2"))][:2] == \
+        ["a.b", "cd"]
