@@ -165,8 +165,25 @@ def _pattern_evidence(fname: str, text: str, patterns: list[tuple[PatternRule, r
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
-def _word_chars(text: str) -> frozenset[str]:
+#: Non-ASCII characters classified so far in this process, and those of them that are word characters:
+#: a CJK README has a thousand distinct ones, and ``is_word_char`` is Python. Both only grow (so a thread
+#: never sees a character as classified before it is), up to _MAX_CLASSIFIED.
+_CLASSIFIED: set[str] = set()
+_WORD: set[str] = set()
+_MAX_CLASSIFIED = 100_000
+_ASCII = frozenset(map(chr, range(128)))
+
+
+def _word_chars(text: str) -> frozenset[str] | set[str]:
     """The characters of ``text`` that are word characters (is_word_char), as one set to test against."""
     if text.isascii():
         return _ASCII_WORD
-    return _ASCII_WORD | {ch for ch in set(text) if not ch.isascii() and is_word_char(ch)}
+    chars = set(text)
+    new = chars - _CLASSIFIED
+    new -= _ASCII
+    if new:
+        if len(_CLASSIFIED) > _MAX_CLASSIFIED:
+            return _ASCII_WORD | (chars & _WORD) | {ch for ch in new if is_word_char(ch)}
+        _WORD.update(ch for ch in new if is_word_char(ch))
+        _CLASSIFIED.update(new)
+    return _ASCII_WORD | (chars & _WORD)

@@ -9,6 +9,7 @@ import pytest
 from heuristag.document import extract
 from heuristag.errors import HeuristagError
 from heuristag.matcher import Matcher, compile_pattern
+from heuristag.normalise import is_word_char, normalise
 from heuristag.rules import load_rules
 
 
@@ -108,3 +109,17 @@ def test_a_quoting_pattern_is_searched_without_the_alternation(tmp_path):
     assert all(union is None for _patterns, union in m.field_patterns.values())
     assert [e.text for e in m.match(extract("x a.b y cd")) if e.rule.endswith(("pattern1", "pattern2"))][:2] == \
         ["a.b", "cd"]
+
+
+def test_word_characters_are_the_same_whether_remembered_or_not(matcher, monkeypatch):
+    import heuristag.matcher as m
+
+    texts = ["Rosé 数据库 ros", "русский rust", "使用API开发 数据", "ünïcode ci ß"]
+    first = [m._word_chars(normalise(t)) for t in texts]
+    again = [m._word_chars(normalise(t)) for t in texts]
+    monkeypatch.setattr(m, "_MAX_CLASSIFIED", -1)      # past the bound: classified anew each time
+    monkeypatch.setattr(m, "_CLASSIFIED", set())
+    fresh = [m._word_chars(normalise(t)) for t in texts]
+    expected = [{ch for ch in set(normalise(t)) if is_word_char(ch)} for t in texts]
+    for got in (first, again, fresh):
+        assert [set(w) & set(normalise(t)) for w, t in zip(got, texts, strict=True)] == expected
