@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heuristag.document import extract, normalise_markdown, split_url, url_words
+from heuristag.document import _BARE_URL, extract, normalise_markdown, split_url, sub_bare_urls, url_words
 
 from .conftest import FIXTURES, SHARED
 
@@ -119,3 +119,32 @@ def test_split_url_equals_urlsplit_on_every_bench_url():
 def test_hostile_markdown_does_not_raise():
     for text in ["<" * 5000, "[" * 5000, ">" * 5000, "```", "<div>" * 2000, "\x00" * 10, "- " * 3000]:
         extract(text)
+
+
+def _marked(m: re.Match) -> str:
+    return f"<{m.group(0)}>"
+
+
+#: Prose with URLs in it: schemes of every length, 'www.', word characters and '@' before them, stops.
+_PROSE_WITH_URLS = st.lists(st.sampled_from([*"ab1@ .:/\n()", "://", "www.", "http", "x" * 15, "。", "é"]),
+                            max_size=30).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_PROSE_WITH_URLS)
+def test_bare_urls_are_found_as_the_pattern_finds_them(text):
+    assert sub_bare_urls(_marked, text) == _BARE_URL.sub(_marked, text)
+
+
+def test_bare_urls_on_every_bench_readme_and_hostile_text():
+    bench = SHARED / "bench" / "dev.jsonl"
+    texts = ["www.a.org http://b.c/d, xhttp://e f@www.g h://i " * 3, "a" * 40 + "://b", "wwww.x"]
+    if bench.exists():
+        texts += [json.loads(line).get("readme") or "" for line in bench.read_text(encoding="utf-8").splitlines()]
+    for text in texts:
+        assert sub_bare_urls(_marked, text) == _BARE_URL.sub(_marked, text)
+    import time
+
+    t0 = time.process_time()
+    sub_bare_urls(_marked, "xwww. " * 50_000 + "a://b")  # failing markers do not rescan the text
+    assert time.process_time() - t0 < 2
