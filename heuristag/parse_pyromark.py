@@ -15,16 +15,19 @@ this walker undoes what the reference never does, using each event's source rang
   ``<!--<!---->-->`` one comment (pulldown-cmark's ends at the first ``-->``);
 - an HTML block opened by <pre>, <script>, <style> or <textarea> ends at the first line with any of their
   end tags, as CommonMark says (pulldown-cmark waits for the matching one): the lines after are
-  parsed again as Markdown.
+  parsed again as Markdown;
+- ``<![CDATA[x] y]]>`` (a ']' inside that ']>' does not follow) is text to pulldown-cmark, inline HTML to
+  the reference: read as the reference reads it, up to the first ']]>' on its line.
 
 An image's alt text is the reference's too: its children's text, an image inside it counting as its
 raw label (read from the source, up to the first ']' after the last event inside the label).
 tests/test_parsers.py checks identity on the benches, the fixtures and generated Markdown.
 
-Known to differ, in input no README has: an emphasis, link or code span with one end inside such a
-longer comment (``**<!--<!---->*-->*``: the reference has its delimiters as text, or inside the
-comment); a label defined more than MAX_DEFINITION_ROUNDS times (the later definitions stay
-definitions here). tests/test_parsers.py leaves generated Markdown with such a comment out.
+Known to differ, in input no README has: a link or code span with one end inside such a longer comment
+or CDATA (``[a <!--<!---->](u)-->``: the reference has its brackets as text, or inside the comment); a
+label defined more than MAX_DEFINITION_ROUNDS times (the later definitions stay definitions here).
+An emphasis with one end inside either is read as the reference reads it (its delimiters are text).
+tests/test_parsers.py leaves generated Markdown with such a comment or CDATA out.
 """
 
 from __future__ import annotations
@@ -119,6 +122,8 @@ class _Walk:
                 if self.code is not None:
                     self.code.append(text)
                     continue
+                if text[:1] == "<" and raw.startswith(b"<![CDATA[", rng["start"]) and self._cdata(rng["start"]):
+                    continue
                 if entities and rng["end"] - rng["start"] > 1 and raw[rng["start"]] == 0x26:
                     text = self.text(rng["start"], rng["end"])
                 parts = self.parts
@@ -149,8 +154,11 @@ class _Walk:
         if self.skip_until and rng is not None:
             if rng["end"] <= self.skip_until:  # wholly inside the reference's longer comment
                 return
-            if rng["start"] < self.skip_until and isinstance(ev, dict) and "Text" in ev:
-                ev, rng = {"Text": self.text(self.skip_until, rng["end"])}, {**rng, "start": self.skip_until}
+            if rng["start"] < self.skip_until and isinstance(ev, dict):
+                if ev.get("Start") in ("Emphasis", "Strong"):  # its delimiter is inside: the reference's text
+                    return
+                if "Text" in ev:
+                    ev, rng = {"Text": self.text(self.skip_until, rng["end"])}, {**rng, "start": self.skip_until}
             if rng["start"] >= self.skip_until:
                 self.skip_until = 0
         if self.skip:
@@ -187,6 +195,8 @@ class _Walk:
             self.code.append(text)
             return
         start, end = rng["start"], rng["end"]
+        if text[:1] == "<" and self.raw.startswith(b"<![CDATA[", start) and self._cdata(start):
+            return
         if end - start > 1 and self.raw[start] == 0x26:  # '&...;': the reference keeps entities as written
             text = self.text(start, end)
         self._inline(text, not text.strip())
@@ -231,6 +241,20 @@ class _Walk:
         if len(found.group(0)) > len(fragment):
             self.skip_until = start + len(found.group(0).encode("utf-8"))
         return found.group(0)
+
+    def _cdata(self, start: int) -> bool:
+        """``<![CDATA[x] y]]>``, which pulldown-cmark reads as text (a ']' inside that ']>' does not
+        follow), is inline HTML in the reference, up to the first ']]>' on its line (a paragraph is one
+        line, see document.normalise_markdown): read it so, and skip what it covers."""
+        line_end = self.raw.find(b"\n", start)
+        close = self.raw.find(b"]]>", start + 9, len(self.raw) if line_end < 0 else line_end)
+        if close < 0:
+            return False
+        self.skip_until = close + 3
+        self._inline_html(self.text(start, close + 3))
+        if self.images:  # an image's label reaches at least past it
+            self.image_src[-1][3] = max(self.image_src[-1][3], close + 3)
+        return True
 
     def _reparse_as_text(self, fragment: str) -> None:
         """A comment the reference's pattern refuses (``<!----->``) is text there, read as Markdown."""
