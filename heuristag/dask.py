@@ -4,6 +4,6 @@ The code lives in ``heuristag.running.dask`` beside the batch machinery it share
 it the short public name.
 """
 
-from .running.dask import tag_bag
+from .running.dask import tag_bag, tag_dataframe
 
-__all__ = ["tag_bag"]
+__all__ = ["tag_bag", "tag_dataframe"]

@@ -13,9 +13,9 @@ from .test_batch import FIX, RULES, batch, many_records, record
 distributed = pytest.importorskip("distributed", reason="dask is not installed (pip install 'heuristag[dask]')")
 pytest.importorskip("dask.bag")
 
-from heuristag.dask import tag_bag  # noqa: E402
+from heuristag.dask import tag_bag, tag_dataframe  # noqa: E402
 from heuristag.running.batch import TaggerSpec  # noqa: E402
-from heuristag.running.dask import run_dask  # noqa: E402
+from heuristag.running.dask import ANSWER_COLUMNS, run_dask  # noqa: E402
 from heuristag.running.outputs import row_writer  # noqa: E402
 
 SPEC = TaggerSpec(rules_dirs=(str(FIX / "rules"),), builtin_rules=False, tags=str(FIX / "vocab.json"))
@@ -84,6 +84,42 @@ def test_a_bag_of_records_is_tagged_in_order(cluster):
     expected = batch("-", "--workers", "1", input=many_records(40)).stdout.decode().splitlines()
     assert answers[:40] == expected
     assert json.loads(answers[40]) == {"id": "x", "error": 'record: record has no "readme"'}
+
+
+def test_a_dataframe_is_tagged_row_by_row_on_its_index(cluster):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+
+    records = [json.loads(line) for line in many_records(40).splitlines()]
+    records += [{"id": "r40", "readme": "# tool\n\na command line tool"}, {"id": "no-readme", "description": "x"}]
+    frame = pd.DataFrame(records, columns=["id", "description", "readme"], index=range(100, 142))
+    answers = tag_dataframe(dd.from_pandas(frame, npartitions=3), SPEC).compute()
+    assert list(answers.columns) == list(ANSWER_COLUMNS) and list(answers.index) == list(range(100, 142))
+    # the record with no description (NaN in the frame) is tagged as the JSONL line without one
+    jsonl = many_records(40) + b"".join(json.dumps(r).encode() + b"\n" for r in records[40:])
+    expected = batch("-", "--workers", "1", input=jsonl).stdout.decode().splitlines()
+    assert list(answers["json"][:41]) == expected[:41]   # an error names the record, not a line (as tag_bag)
+    assert list(answers["id"][:2]) == ["r0", "r1"] and answers["id"].iloc[40] == "r40"
+    first = json.loads(expected[0])
+    assert json.loads(answers["tags"].iloc[0]) == first["tags"] and pd.isna(answers["error"].iloc[0])
+    assert pd.isna(answers["tags"].iloc[41])
+    assert answers["error"].iloc[41] == 'record: record has no "readme"'
+    assert json.loads(answers["json"].iloc[41]) == {"id": "no-readme", "error": 'record: record has no "readme"'}
+
+
+def test_a_tagged_dataframe_goes_to_parquet_and_back(tmp_path):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    import dask
+
+    frame = pd.DataFrame({"id": ["a", "b"], "description": ["a command line tool", None],
+                          "readme": ["# a\n\nsome text", None]})
+    with dask.config.set(scheduler="synchronous"):
+        tag_dataframe(dd.from_pandas(frame, npartitions=1), SPEC).to_parquet(tmp_path / "out")
+        back = dd.read_parquet(tmp_path / "out").compute()
+    assert list(back["id"]) == ["a", "b"] and list(back["tags"].isna()) == [False, True]
+    assert back["error"].iloc[1] == 'record: record has no "readme"'
 
 
 def test_bad_dask_uses_are_one_line_errors(tmp_path):

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from heuristag.engine.document import extract, normalise_markdown, url_words
+import json
+import re
+from urllib.parse import urlsplit
 
-from .conftest import FIXTURES
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from heuristag.engine.document import _BARE_URL, extract, normalise_markdown, split_url, sub_bare_urls, url_words
+
+from .conftest import FIXTURES, SHARED
 
 
 def test_html_readme_fields():
@@ -65,6 +73,78 @@ def test_url_words():
     assert url_words("http://[bad") == "" or isinstance(url_words("http://[bad"), str)
 
 
+def assert_splits_as_urlsplit(url: str) -> None:
+    parts = split_url(url)
+    if parts is not None:
+        reference = urlsplit(url)
+        assert parts == (reference.netloc, reference.path + ("?" + reference.query if reference.query else "")), url
+
+
+#: URL-ish text: schemes, slashes, queries, fragments, brackets, digits first, spaces and controls.
+_URLISH = st.lists(st.sampled_from([*"ab1+-.:/?#[]@% \t\x01é", "http", "://", "www.", "//"]),
+                   max_size=20).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_URLISH)
+def test_split_url_equals_urlsplit(url):
+    assert_splits_as_urlsplit(url)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_split_url_equals_urlsplit_on_any_text(url):
+    assert_splits_as_urlsplit(url)
+
+
+def test_split_url_takes_the_usual_urls_and_leaves_the_rest_to_urlsplit():
+    assert split_url("https://img.shields.io/pypi/v/x?style=flat#top") == ("img.shields.io", "/pypi/v/x?style=flat")
+    assert split_url("docs/guide.md") == ("", "docs/guide.md")
+    assert split_url("mailto:a@b.org") == ("", "a@b.org")
+    for unusual in ("http://[::1]/x", "1http://a/b", "http://a b/\tc", "https://例え.jp/", "\x01http://a/"):
+        assert split_url(unusual) is None
+
+
+def test_split_url_equals_urlsplit_on_every_bench_url():
+    bench = SHARED / "bench" / "dev.jsonl"
+    if not bench.exists():
+        pytest.skip(f"{bench} is not here")
+    urls = {m.group(1) for line in bench.read_text(encoding="utf-8").splitlines()
+            for m in re.finditer(r"(?:\]\(|href=[\"']|src=[\"'])([^)\"'\s]+)", json.loads(line).get("readme") or "")}
+    assert len(urls) > 1000
+    for url in urls:
+        assert_splits_as_urlsplit(url.strip())
+
+
 def test_hostile_markdown_does_not_raise():
     for text in ["<" * 5000, "[" * 5000, ">" * 5000, "```", "<div>" * 2000, "\x00" * 10, "- " * 3000]:
         extract(text)
+
+
+def _marked(m: re.Match) -> str:
+    return f"<{m.group(0)}>"
+
+
+#: Prose with URLs in it: schemes of every length, 'www.', word characters and '@' before them, stops.
+_PROSE_WITH_URLS = st.lists(st.sampled_from([*"ab1@ .:/\n()", "://", "www.", "http", "x" * 15, "。", "é"]),
+                            max_size=30).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_PROSE_WITH_URLS)
+def test_bare_urls_are_found_as_the_pattern_finds_them(text):
+    assert sub_bare_urls(_marked, text) == _BARE_URL.sub(_marked, text)
+
+
+def test_bare_urls_on_every_bench_readme_and_hostile_text():
+    bench = SHARED / "bench" / "dev.jsonl"
+    texts = ["www.a.org http://b.c/d, xhttp://e f@www.g h://i " * 3, "a" * 40 + "://b", "wwww.x"]
+    if bench.exists():
+        texts += [json.loads(line).get("readme") or "" for line in bench.read_text(encoding="utf-8").splitlines()]
+    for text in texts:
+        assert sub_bare_urls(_marked, text) == _BARE_URL.sub(_marked, text)
+    import time
+
+    t0 = time.process_time()
+    sub_bare_urls(_marked, "xwww. " * 50_000 + "a://b")  # failing markers do not rescan the text
+    assert time.process_time() - t0 < 2

@@ -9,6 +9,7 @@ import pytest
 from heuristag.engine.document import extract
 from heuristag.engine.errors import HeuristagError
 from heuristag.engine.matcher import Matcher, compile_pattern
+from heuristag.engine.normalise import is_word_char, normalise
 from heuristag.engine.rules import load_rules
 
 
@@ -84,3 +85,41 @@ def test_is_word_char_by_script():
 
     assert all(is_word_char(c) for c in "aZ9éßжω")
     assert not any(is_word_char(c) for c in " -.,数据ライブラリ한국어ｱ")
+
+
+def _pattern_rules(tmp_path: Path, regexes: list[str]) -> Matcher:
+    patterns = "".join(f"  - {{regex: '{r}', weight: 1}}\n" for r in regexes)
+    (tmp_path / "p.yaml").write_text(f"tag: web-app\nkeywords:\n  - {{terms: [web], weight: 1}}\npatterns:\n{patterns}")
+    return Matcher(load_rules([tmp_path], builtin=False))
+
+
+def test_one_alternation_stands_for_a_field_s_patterns_and_finds_the_same(tmp_path):
+    m = _pattern_rules(tmp_path, ["(?i)docker run", "^a", "b$", "x*", "ü+", "(a)(b)"])
+    assert all(union is not None for patterns, union in m.field_patterns.values() if patterns)
+    texts = ["a docker run b", "ab", "üü and ab", "", "nothing here", "z" * 50]
+    with_union = [m.match(extract(t)) for t in texts]
+    m.field_patterns = {f: (patterns, None) for f, (patterns, _union) in m.field_patterns.items()}
+    assert [m.match(extract(t)) for t in texts] == with_union
+    assert any(e.text == "üü" for e in with_union[2])  # non-ASCII text is searched as str
+
+
+def test_a_quoting_pattern_is_searched_without_the_alternation(tmp_path):
+    m = _pattern_rules(tmp_path, ["\\Qa.b", "c\\Qd\\E"])
+    assert any(patterns for patterns, _union in m.field_patterns.values())
+    assert all(union is None for _patterns, union in m.field_patterns.values())
+    assert [e.text for e in m.match(extract("x a.b y cd")) if e.rule.endswith(("pattern1", "pattern2"))][:2] == \
+        ["a.b", "cd"]
+
+
+def test_word_characters_are_the_same_whether_remembered_or_not(matcher, monkeypatch):
+    import heuristag.engine.matcher as m
+
+    texts = ["Rosé 数据库 ros", "русский rust", "使用API开发 数据", "ünïcode ci ß"]
+    first = [m._word_chars(normalise(t)) for t in texts]
+    again = [m._word_chars(normalise(t)) for t in texts]
+    monkeypatch.setattr(m, "_MAX_CLASSIFIED", -1)      # past the bound: classified anew each time
+    monkeypatch.setattr(m, "_CLASSIFIED", set())
+    fresh = [m._word_chars(normalise(t)) for t in texts]
+    expected = [{ch for ch in set(normalise(t)) if is_word_char(ch)} for t in texts]
+    for got in (first, again, fresh):
+        assert [set(w) & set(normalise(t)) for w, t in zip(got, texts, strict=True)] == expected

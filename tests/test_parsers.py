@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heuristag.engine.automaton import Terms, rust_available
-from heuristag.engine.document import FIELDS, extract
+from heuristag.engine.document import FIELDS, extract, prepare
 from heuristag.engine.errors import HeuristagError
 from heuristag.engine.normalise import normalise, normalise_by_pattern
 from heuristag.engine.parsers import fast_available, resolve
@@ -89,6 +89,9 @@ CONSTRUCTS = [
     "|a|b|\n|-|-|\n|c|d|", "Title\n===", "x\n---", "a  \nb", "a\\\nb",
     "<pre></script>Title\n===\n", "<script></pre>\n*", "<style>\nx\n</textarea>\n# H\n[a](b) *c*",
     "- <pre></style>\n  - x", "<pre>\nok\n</pre>\n# t",
+    "*<![CDATA[[x]: /u]]>", "a <![CDATA[x] y]]> b", "a <![CDATA[x] y", "a <![CDATA[x] *y]]> b* c",
+    "*a <![CDATA[x] b* ]]> c", "# h <![CDATA[x] y]]> z", "> q <![CDATA[]x]]> r", "a <![CDATA[x]\n\ny]]> b",
+    "**<!--<!---->*-->*", "*<!--<!---->-->*",
 ]
 
 
@@ -122,7 +125,25 @@ def longer_comment(text: str) -> bool:
     return False
 
 
-markdown = st.lists(st.sampled_from(PIECES), max_size=80).map("".join).filter(lambda t: not longer_comment(t))
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>")  # markdown-it-py's, within one line
+
+
+def misread_cdata(text: str) -> bool:
+    """A CDATA pulldown-cmark reads as text (a ']' inside it) on a line, as parsed, with a link or code
+    span that may have one end inside it (the other known difference): ``<![CDATA[x] `y]]> b` ``."""
+    for line in prepare(text)[0].splitlines():
+        for found in _CDATA.finditer(line):
+            inner, outside = found.group(1), line[:found.start()] + line[found.end():]
+            if "]" in inner and ("`" in line or "[" in inner or "[" in outside or "]" in outside):
+                return True
+    return False
+
+
+def known_difference(text: str) -> bool:
+    return longer_comment(text) or misread_cdata(text)
+
+
+markdown = st.lists(st.sampled_from(PIECES), max_size=80).map("".join).filter(lambda t: not known_difference(t))
 
 
 @needs_fast
@@ -134,15 +155,18 @@ def test_generated_markdown_gives_the_same_document(text):
 
 @needs_fast
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.text(max_size=300).filter(lambda t: not longer_comment(t)))
+@given(st.text(max_size=300).filter(lambda t: not known_difference(t)))
 def test_any_text_gives_the_same_document(text):
     assert_same(text)
 
 
 @needs_fast
 def test_the_known_difference_is_what_the_filter_leaves_out():
-    assert longer_comment("**<!--<!---->*-->*") and not longer_comment("a <!-- b --> c <!-- d -->")
-    assert extract("**<!--<!---->*-->*", parser="markdown-it") != extract("**<!--<!---->*-->*", parser="pyromark")
+    assert longer_comment("[a <!--<!---->](u)-->") and not longer_comment("a <!-- b --> c <!-- d -->")
+    assert misread_cdata("a <![CDATA[x] `y]]> b`") and not misread_cdata("a <![CDATA[x] y]]> b")
+    for text in ("[a <!--<!---->](u)-->", "a <![CDATA[x] `y]]> b`", "![a <![CDATA[x] y]]> b](i.png)"):
+        assert known_difference(text)
+        assert extract(text, parser="markdown-it") != extract(text, parser="pyromark")
 
 
 @needs_fast

@@ -46,11 +46,16 @@ class Terms:
     def __bool__(self) -> bool:
         return bool(self.keys)
 
+    def spans(self, text: str) -> list[tuple[int, int, int]]:
+        """Every occurrence as (key index, start, end exclusive): for ahocorasick-rs the list it builds
+        in Rust, with no Python work per occurrence (the matcher's hot path)."""
+        if self._rs is not None:
+            return self._rs.find_matches_as_indexes(text, overlapping=True)
+        if self._py is not None:
+            return [(i, end - length + 1, end + 1) for end, (length, i) in self._py.iter(text)]
+        return []
+
     def occurrences(self, text: str) -> Iterator[tuple[int, int, Any]]:
         values = self.values
-        if self._rs is not None:
-            for i, start, end in self._rs.find_matches_as_indexes(text, overlapping=True):
-                yield start, end - 1, values[i]
-        elif self._py is not None:
-            for end, (length, i) in self._py.iter(text):
-                yield end - length + 1, end, values[i]
+        for i, start, end in self.spans(text):
+            yield start, end - 1, values[i]

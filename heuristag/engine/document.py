@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -19,6 +20,7 @@ MAX_README_LINES = 100_000
 FIELDS = ("title", "description", "headings", "badges", "links", "code", "body")
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
+_FENCE_STARTS = ("```", "~~~")  # what _FENCE needs, tested first: one C call where a regex match cost four
 _ATX = re.compile(r"^#{1,6}(\s|$)")
 _SETEXT = re.compile(r"^(=+|-+)$")
 _BADGE_HOSTS = ("shields.io", "badgen.net", "badge.fury.io", "travis-ci", "codecov.io", "coveralls.io",
@@ -118,7 +120,7 @@ def normalise_markdown(text: str) -> str:
             out[-2] = f"{out[-2]} {line}"
             pending_tag = _open_tag(out[-2]) and pending_tag < 30 and pending_tag + 1
             continue
-        m = _FENCE.match(line)
+        m = _FENCE.match(line) if line.startswith(_FENCE_STARTS) else None
         if m and not (m.group(1)[0] == "`" and "`" in line[len(m.group(1)):]):
             fence = m.group(1)
             out.append(line)
@@ -299,13 +301,48 @@ def is_badge(src: str) -> bool:
 
 def url_words(url: str) -> str:
     """Domain and path of a URL as words: ``https://img.shields.io/pypi/v/x`` -> 'img.shields.io pypi v x'."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return ""
-    path = unquote(parts.path + ("?" + parts.query if parts.query else ""))
-    words = " ".join(w for w in _URL_SPLIT.split(path) if w)
-    return f"{parts.netloc.lower()} {words}".strip()
+    url = url.strip()
+    parts = split_url(url)
+    if parts is None:
+        try:
+            split = urlsplit(url)
+        except ValueError:
+            return ""
+        parts = split.netloc, split.path + ("?" + split.query if split.query else "")
+    netloc, path = parts
+    if "%" in path:
+        path = unquote(path)
+    return f"{netloc.lower()} {' '.join(filter(None, _URL_SPLIT.split(path)))}".strip()
+
+
+_SCHEME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-."
+
+
+def split_url(url: str) -> tuple[str, str] | None:
+    """``(netloc, path[?query])`` as ``urllib.parse.urlsplit`` gives them, for the URLs READMEs hold:
+    printable ASCII without brackets, whose scheme (if any) starts with a letter. None for any other
+    URL, which urlsplit itself reads (it costs a third of the fast path's walk: 30 links a README).
+    tests/test_document.py holds the two equal."""
+    if not (url.isascii() and url.isprintable()) or "[" in url or "]" in url:
+        return None
+    url = url.lstrip(" ")  # urlsplit's lstrip of C0 controls and space, for printable ASCII
+    colon = url.find(":")
+    if colon > 0 and not url[:colon].strip(_SCHEME_CHARS):
+        if not url[0].isalpha():
+            return None  # Python versions differ on a scheme that starts with a digit or a sign
+        url = url[colon + 1:]
+    netloc = ""
+    if url[:2] == "//":
+        end = len(url)
+        for c in "/?#":
+            at = url.find(c, 2)
+            if 0 <= at < end:
+                end = at
+        netloc, url = url[2:end], url[end:]
+    if "#" in url:
+        url = url[:url.index("#")]
+    path, _, query = url.partition("?")
+    return netloc, (path + "?" + query if query else path)
 
 
 def split_urls(text: str) -> tuple[str, list[str]]:
@@ -327,8 +364,40 @@ def split_urls(text: str) -> tuple[str, list[str]]:
         urls.append(url)
         return " " + m.group(0)[len(url):]
 
-    text = _BARE_URL.sub(bare, _MD_LINK.sub(link, text))
+    text = sub_bare_urls(bare, _MD_LINK.sub(link, text))
     return text, urls
+
+
+#: How far before its '://' a bare URL starts at most: _BARE_URL's longest scheme.
+_SCHEME_REACH = 16
+
+
+def sub_bare_urls(replace: Callable[[re.Match], str], text: str) -> str:
+    """``_BARE_URL.sub(replace, text)``, with the pattern tried only where a match can start: up to
+    _SCHEME_REACH characters before a '://', or at a 'www.'. The regex alone tries every character of a
+    README body, a tenth of building its Document on the fast path. Linear: each marker is found once
+    and tried at most _SCHEME_REACH + 1 times. tests/test_document.py holds the two equal."""
+    pieces: list[str] = []
+    pos = 0                       # the text before this is copied or replaced; no match starts before it
+    scheme = text.find("://")
+    www = text.find("www.")
+    while scheme >= 0 or www >= 0:
+        marker = scheme if www < 0 or 0 <= scheme < www else www
+        found = None
+        for start in range(max(pos, marker - _SCHEME_REACH), marker + 1):
+            found = _BARE_URL.match(text, start)
+            if found is not None:
+                break
+        after = marker + 1
+        if found is not None:
+            pieces += [text[pos:found.start()], replace(found)]
+            pos = after = found.end()
+        if scheme >= 0 and scheme < after:
+            scheme = text.find("://", after)
+        if www >= 0 and www < after:
+            www = text.find("www.", after)
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 _PUNCT = re.compile(r"[^\w\s]")

@@ -18,7 +18,8 @@ def normalise(text: str) -> str:
 
     The same as ``_SPACES.sub(" ", ...).strip()`` (tests/test_matcher.py holds them equal), in C calls.
     """
-    text = unicodedata.normalize("NFKC", text).casefold()
+    # NFKC leaves ASCII as it is, and casefold is lower there: a third of the cost
+    text = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
     if "_" in text:
         text = text.replace("_", " ")
     if "-" in text:

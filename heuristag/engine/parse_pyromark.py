@@ -15,16 +15,19 @@ this walker undoes what the reference never does, using each event's source rang
   ``<!--<!---->-->`` one comment (pulldown-cmark's ends at the first ``-->``);
 - an HTML block opened by <pre>, <script>, <style> or <textarea> ends at the first line with any of their
   end tags, as CommonMark says (pulldown-cmark waits for the matching one): the lines after are
-  parsed again as Markdown.
+  parsed again as Markdown;
+- ``<![CDATA[x] y]]>`` (a ']' inside that ']>' does not follow) is text to pulldown-cmark, inline HTML to
+  the reference: read as the reference reads it, up to the first ']]>' on its line.
 
 An image's alt text is the reference's too: its children's text, an image inside it counting as its
 raw label (read from the source, up to the first ']' after the last event inside the label).
 tests/test_parsers.py checks identity on the benches, the fixtures and generated Markdown.
 
-Known to differ, in input no README has: an emphasis, link or code span with one end inside such a
-longer comment (``**<!--<!---->*-->*``: the reference has its delimiters as text, or inside the
-comment); a label defined more than MAX_DEFINITION_ROUNDS times (the later definitions stay
-definitions here). tests/test_parsers.py leaves generated Markdown with such a comment out.
+Known to differ, in input no README has: a link or code span with one end inside such a longer comment
+or CDATA (``[a <!--<!---->](u)-->``: the reference has its brackets as text, or inside the comment); a
+label defined more than MAX_DEFINITION_ROUNDS times (the later definitions stay definitions here).
+An emphasis with one end inside either is read as the reference reads it (its delimiters are text).
+tests/test_parsers.py leaves generated Markdown with such a comment or CDATA out.
 """
 
 from __future__ import annotations
@@ -103,26 +106,71 @@ class _Walk:
         return self.raw[start:end].decode("utf-8", "replace")
 
     def run(self, events: Any, flush: bool = True) -> None:
+        """Walk ``events``. The commonest ones (text, a paragraph's start and end, a link's end: two
+        thirds of a README's ~600) are handled in this loop itself, other ends go straight to ``_end``;
+        the rest, and every event inside an image, a skipped container or a longer comment, go through
+        ``_dispatch``. A method call or two per event was most of the walk's time."""
+        dispatch = self._dispatch
+        raw = self.raw
+        entities = 0x26 in raw  # no '&': no text event can be an entity the reference keeps as written
         for ev, rng in events:
-            if self.skip_until and rng is not None:
-                if rng["end"] <= self.skip_until:  # wholly inside the reference's longer comment
+            if self.skip_until or self.skip or self.images:
+                self._slow(ev, rng)
+                continue
+            if "Text" in ev:  # a bare event is a str: ``in`` is a substring test there, False for these
+                text = ev["Text"]
+                if self.code is not None:
+                    self.code.append(text)
                     continue
-                if rng["start"] < self.skip_until and isinstance(ev, dict) and "Text" in ev:
-                    ev, rng = {"Text": self.text(self.skip_until, rng["end"])}, {**rng, "start": self.skip_until}
-                if rng["start"] >= self.skip_until:
-                    self.skip_until = 0
-            if self.skip:
-                self._skipping(ev)
-            elif self.images:
-                open_images = len(self.images)
-                self._dispatch(ev, rng)
-                if self.images and len(self.images) <= open_images:  # the label reaches at least here
-                    frame = self.image_src[-1]
-                    frame[3] = max(frame[3], rng["end"])
+                if text[:1] == "<" and raw.startswith(b"<![CDATA[", rng["start"]) and self._cdata(rng["start"]):
+                    continue
+                if entities and rng["end"] - rng["start"] > 1 and raw[rng["start"]] == 0x26:
+                    text = self.text(rng["start"], rng["end"])
+                parts = self.parts
+                if parts is None:
+                    self.parts = parts = []
+                    self.first = None
+                parts.append(text)
+                if self.first is None and text.strip():
+                    self.first = False
+            elif "Start" in ev and ev["Start"] == "Paragraph":
+                if self.parts is not None:
+                    self._flush()
+                self.parts, self.first = [], None
+            elif "End" in ev:
+                tag = ev["End"]
+                if tag == "Paragraph":
+                    if self.parts is not None:
+                        self._flush()
+                elif tag != "Link":  # a link's end changes nothing
+                    self._end(tag, rng)
             else:
-                self._dispatch(ev, rng)
+                dispatch(ev, rng)
         if flush:
             self._flush()
+
+    def _slow(self, ev: Any, rng: dict | None) -> None:
+        """One event inside a longer comment, a container nested too deep, or an image's label."""
+        if self.skip_until and rng is not None:
+            if rng["end"] <= self.skip_until:  # wholly inside the reference's longer comment
+                return
+            if rng["start"] < self.skip_until and isinstance(ev, dict):
+                if ev.get("Start") in ("Emphasis", "Strong"):  # its delimiter is inside: the reference's text
+                    return
+                if "Text" in ev:
+                    ev, rng = {"Text": self.text(self.skip_until, rng["end"])}, {**rng, "start": self.skip_until}
+            if rng["start"] >= self.skip_until:
+                self.skip_until = 0
+        if self.skip:
+            self._skipping(ev)
+        elif self.images:
+            open_images = len(self.images)
+            self._dispatch(ev, rng)
+            if self.images and len(self.images) <= open_images:  # the label reaches at least here
+                frame = self.image_src[-1]
+                frame[3] = max(frame[3], rng["end"])
+        else:
+            self._dispatch(ev, rng)
 
     def _dispatch(self, ev: Any, rng: dict) -> None:
         if isinstance(ev, str):
@@ -147,6 +195,8 @@ class _Walk:
             self.code.append(text)
             return
         start, end = rng["start"], rng["end"]
+        if text[:1] == "<" and self.raw.startswith(b"<![CDATA[", start) and self._cdata(start):
+            return
         if end - start > 1 and self.raw[start] == 0x26:  # '&...;': the reference keeps entities as written
             text = self.text(start, end)
         self._inline(text, not text.strip())
@@ -191,6 +241,20 @@ class _Walk:
         if len(found.group(0)) > len(fragment):
             self.skip_until = start + len(found.group(0).encode("utf-8"))
         return found.group(0)
+
+    def _cdata(self, start: int) -> bool:
+        """``<![CDATA[x] y]]>``, which pulldown-cmark reads as text (a ']' inside that ']>' does not
+        follow), is inline HTML in the reference, up to the first ']]>' on its line (a paragraph is one
+        line, see document.normalise_markdown): read it so, and skip what it covers."""
+        line_end = self.raw.find(b"\n", start)
+        close = self.raw.find(b"]]>", start + 9, len(self.raw) if line_end < 0 else line_end)
+        if close < 0:
+            return False
+        self.skip_until = close + 3
+        self._inline_html(self.text(start, close + 3))
+        if self.images:  # an image's label reaches at least past it
+            self.image_src[-1][3] = max(self.image_src[-1][3], close + 3)
+        return True
 
     def _reparse_as_text(self, fragment: str) -> None:
         """A comment the reference's pattern refuses (``<!----->``) is text there, read as Markdown."""

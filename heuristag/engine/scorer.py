@@ -109,15 +109,16 @@ def collect(evidence: Iterable[Evidence], allowed: frozenset[str] | None) -> tup
     hits: Hits = {}
     by_tag: dict[str, list[Evidence]] = {}
     for ev in evidence:
-        if allowed is not None and ev.tag not in allowed:
+        tag, rule, fname, _text, _position, weight = ev
+        if allowed is not None and tag not in allowed:
             continue
-        by_tag.setdefault(ev.tag, []).append(ev)
-        rules_hit = hits.setdefault(ev.tag, {}).setdefault(ev.field, {})
-        slot = rules_hit.get(ev.rule)
+        by_tag.setdefault(tag, []).append(ev)
+        rules_hit = hits.setdefault(tag, {}).setdefault(fname, {})
+        slot = rules_hit.get(rule)
         if slot is None:
-            rules_hit[ev.rule] = [ev.weight, 1]
+            rules_hit[rule] = [weight, 1]
         else:
-            slot[0] = max(slot[0], ev.weight) if ev.weight > 0 else min(slot[0], ev.weight)
+            slot[0] = max(slot[0], weight) if weight > 0 else min(slot[0], weight)
             slot[1] += 1
     return hits, by_tag
 

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -39,13 +40,19 @@ class VocabularyRules:
     keys: Mapping[str, str]            # entry key -> scoring key
     entries: Mapping[str, str]         # scoring key -> entry key
 
-    @property
+    @cached_property
     def allowed(self) -> frozenset[str]:
+        """The scoring keys, built once (a README's scoring asks for them)."""
         return frozenset(self.entries)
+
+    @cached_property
+    def same_keys(self) -> bool:
+        """Are the scoring keys the entries' own keys (most vocabularies)? Asked once, not per README."""
+        return all(k == v for k, v in self.entries.items())
 
     def to_entries(self, ranking: Ranking) -> Ranking:
         """A ranking in scoring keys as the caller's keys (the same object when they are one)."""
-        if all(k == v for k, v in self.entries.items()):
+        if self.same_keys:
             return ranking
         back = self.entries
         scores = tuple(replace(s, tag=back[s.tag], evidence=tuple(e._replace(tag=back[e.tag]) for e in s.evidence))

@@ -7,8 +7,8 @@ a local batch runs (batch.process), and the parent writes the blocks' lines in i
 bytes as `heuristag batch` without --dask (``-o DIR``: one output per input file instead). Workers
 build the Tagger from the ``TaggerSpec`` once per process (a RuleSet holds mappingproxies and does not
 pickle); --rules and --tags paths must be readable on the workers. Needs ``pip install
-'heuristag[dask]'``. A dask dataframe with id / description / readme columns goes through
-``tag_bag(frame.to_bag(format="dict"))``.
+'heuristag[dask]'``. The Python API: ``tag_bag`` (a bag of records) and ``tag_dataframe`` (a dataframe
+with id / description / readme columns).
 """
 
 from __future__ import annotations
@@ -225,3 +225,58 @@ def _tag_records(records: Any, spec: TaggerSpec) -> list[str]:
         outcome = process(Item(0, "record", record=record, in_memory=True), state)
         out.append(outcome.line.decode("utf-8"))
     return out
+
+
+#: The columns ``tag_dataframe`` gives, in order.
+ANSWER_COLUMNS = ("id", "tags", "error", "json")
+
+
+def tag_dataframe(frame: Any, spec: TaggerSpec | None = None) -> Any:
+    """A dask dataframe with ``id``, ``readme`` and (optional) ``description`` columns -> a dask
+    dataframe with the same index (so it joins back onto ``frame``) and the columns ANSWER_COLUMNS:
+
+    - ``id``: the row's own id column, as it is in ``frame`` (same dtype);
+    - ``tags``: the answer's tag list as JSON text (``[{"id":17,"name":"ai"}]``; ids or names with
+      ``spec.fmt``), missing (NA) for an error;
+    - ``error``: missing, or why the row could not be tagged (``record: record has no "readme"``);
+    - ``json``: the whole answer line, what `heuristag batch` writes for the same record.
+
+    The answer columns are pandas strings, so ``to_parquet`` stores them as such. Each row is a record as
+    in JSONL; a missing value (None, NaN, NA) is a missing field, so a row without a description is
+    tagged from its README alone. Other columns (``vocabulary``) are passed on as record fields. Note
+    that dask's ``dataframe.convert-string`` (on by default) makes a column of mixed ids (7 and "r8")
+    strings before any of this sees them.
+    """
+    import pandas as pd
+
+    id_dtype = frame["id"].dtype if "id" in frame.columns else pd.StringDtype()
+    meta = pd.DataFrame({"id": pd.Series(dtype=id_dtype),
+                         **{name: pd.Series(dtype=pd.StringDtype()) for name in ANSWER_COLUMNS[1:]}})
+    return frame.map_partitions(_tag_partition, spec or TaggerSpec(), meta=meta)
+
+
+def _tag_partition(part: Any, spec: TaggerSpec) -> Any:
+    """One pandas partition's rows tagged, as the rows of ANSWER_COLUMNS on the same index."""
+    import json
+
+    import pandas as pd
+
+    tags, errors, lines = [], [], []
+    for line in _tag_records((_row_record(row) for row in part.to_dict(orient="records")), spec):
+        answer = json.loads(line)
+        found = answer.get("tags")
+        tags.append(None if found is None else json.dumps(found, ensure_ascii=False, separators=(",", ":")))
+        errors.append(answer.get("error"))
+        lines.append(line)
+    ids = part["id"] if "id" in part.columns else pd.Series([None] * len(part), index=part.index, dtype="string")
+    return pd.DataFrame({"id": ids, "tags": pd.Series(tags, index=part.index, dtype="string"),
+                         "error": pd.Series(errors, index=part.index, dtype="string"),
+                         "json": pd.Series(lines, index=part.index, dtype="string")})
+
+
+def _row_record(row: dict) -> dict:
+    """A dataframe row as a JSONL record: missing values (None, NaN, NA) are missing fields."""
+    import pandas as pd
+
+    return {k: v for k, v in row.items()
+            if not (v is None or (isinstance(v, (float, type(pd.NA), type(pd.NaT))) and pd.isna(v)))}
