@@ -89,6 +89,19 @@ def test_needs_support_words_count_only_beside_other_evidence():
     assert score(twice, rules, None, 3).chosen == ("a",)
 
 
+def test_two_generic_words_in_two_fields_do_not_vouch_for_each_other():
+    """Each generic rule must itself fire in two places; two weak words in two fields stay two weak words."""
+    from dataclasses import replace
+
+    rules = replace(RULES, needs_support=frozenset({"a/generic", "a/site"}))
+    two_weak = [ev("a", "description", rule="a/generic", weight=2.0), ev("a", "links", rule="a/site", weight=2.0)]
+    assert score(two_weak, rules, None, 3).scores[0].reason == "no evidence"
+    one_twice = two_weak + [ev("a", "title", rule="a/generic", weight=2.0)]
+    without_site = [e for e in one_twice if e.rule != "a/site"]
+    assert {r for r, _f, _p in score(one_twice, rules, None, 3).scores[0].contributions} == {"a/generic"}
+    assert score(one_twice, rules, None, 3).scores[0].score == score(without_site, rules, None, 3).scores[0].score
+
+
 def test_params_override_a_rule_weight_without_rematching():
     from heuristag.engine.scorer import Params
 

@@ -126,7 +126,9 @@ def collect(evidence: Iterable[Evidence], allowed: frozenset[str] | None) -> tup
 def supported(hits: Hits, needs_support: frozenset[str]) -> Hits:
     """Drop what generic words alone say: a rule marked ``needs_support`` counts for a tag only when
     another of the tag's rules also speaks for it, or the rule itself fires in two fields (``wiki`` in a
-    title is not yet a web app; ``wiki`` in the title and the description, or with "self-hosted", is)."""
+    title is not yet a web app; ``wiki`` in the title and the description, or with "self-hosted", is).
+    Two generic rules do not vouch for each other: 系统 in the description and a github.io link are two
+    weak words, not one strong one."""
     if not needs_support:
         return hits
     out = hits
@@ -134,12 +136,14 @@ def supported(hits: Hits, needs_support: frozenset[str]) -> Hits:
         generic = {r for f in fields.values() for r, (w, _c) in f.items() if w > 0 and r in needs_support}
         if not generic:
             continue
-        other = any(w > 0 and r not in needs_support for f in fields.values() for r, (w, _c) in f.items())
-        if other or len(_places({f for f, rs in fields.items() if any(r in generic for r in rs)})) >= 2:
+        if any(w > 0 and r not in needs_support for f in fields.values() for r, (w, _c) in f.items()):
+            continue
+        alone = {r for r in generic if len(_places(f for f, rs in fields.items() if r in rs)) < 2}
+        if not alone:
             continue
         if out is hits:
             out = dict(hits)
-        out[tag] = {fname: {r: v for r, v in f.items() if r not in generic} for fname, f in fields.items()}
+        out[tag] = {fname: {r: v for r, v in f.items() if r not in alone} for fname, f in fields.items()}
     return out
 
 
