@@ -545,6 +545,17 @@ def register(sub: Any) -> None:
                    help=f"terms shown per rule in the text output (default {TERMS_DEFAULT})")
     s.set_defaults(func=run_stats)
 
+    from .shadows import run_shadows
+
+    h = rsub.add_parser("shadows", help="terms that hide another tag's shorter term (the longest match wins)",
+                        **examples("heuristag rules shadows --tag ui        # what hides ui's terms, what ui's hide",
+                                   "heuristag rules shadows --rules my_rules --json",
+                                   "heuristag rules shadows --tags my_tags.json"))
+    add_rule_options(h)
+    h.add_argument("--tag", metavar="TAG", help="only the pairs where this tag hides or is hidden")
+    h.add_argument("--json", action="store_true", help="a JSON list of {term, tags, hides, of}")
+    h.set_defaults(func=run_shadows)
+
     m = rsub.add_parser("schema", help="print the JSON Schema of rule files, for an editor's YAML completion",
                         **examples("heuristag rules schema > my_rules/schema.json   # then start a rule file with:",
                                    "# yaml-language-server: $schema=../schema.json",
