@@ -133,3 +133,24 @@ def test_pack_without_settings_scores_exactly_like_one_spelling_out_the_document
     ra, rb = a.tag(readme, id=1), b.tag(readme, id=1)
     assert ra.to_json() == rb.to_json() == '{"id":1,"tags":[{"id":1,"name":"database"}]}'
     assert ra.ranking.scores == rb.ranking.scores
+
+
+def test_an_edited_builtin_file_the_schema_refuses_is_a_one_line_error_at_its_line(tmp_path, monkeypatch):
+    """The built-in pack is parsed without the schema (cold start); a file someone edited in place must
+    still give the error a user layer gets, not an internal KeyError."""
+    import shutil
+
+    import heuristag.engine.rules as rules_module
+
+    pack = tmp_path / "rules"
+    shutil.copytree(builtin_dir(), pack)
+    broken = pack / "tags" / "data.yaml"
+    text = broken.read_text(encoding="utf-8").replace("keywords:\n", "keywords:\n  - {regex: 'x', weight: 1.0}\n", 1)
+    broken.write_text(text, encoding="utf-8")             # a keyword group with a regex and no terms
+    monkeypatch.setattr(rules_module, "builtin_dir", lambda: pack)
+    monkeypatch.setenv("HEURISTAG_CACHE_DIR", str(tmp_path / "cache"))
+    for _ in range(2):                       # the second run reads the (unchecked) parse from the cache
+        with pytest.raises(HeuristagError) as info:
+            load_rules()
+        assert info.value.where.startswith(f"{broken}:")
+        assert "regex" in info.value.message and "\n" not in str(info.value)

@@ -377,8 +377,12 @@ def parse_trusted(files: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
 def add_layer(rs: RuleSet, files: Iterable[Path], check: bool = True) -> RuleSet:
     """Layer rule files over a rule set: a tag file extends that tag's rules (or replaces them)."""
     files = list(files)
-    parsed = parse_trusted(files) if not check else ((p, read_rule_file(p, check=True)[0]) for p in files)
-    return _layer(rs, parsed)
+    if not check:
+        try:
+            return _layer(rs, parse_trusted(files))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # an edited built-in file the schema would refuse: check it, for the one-line error at its line
+    return _layer(rs, ((p, read_rule_file(p, check=True)[0]) for p in files))
 
 
 def _layer(rs: RuleSet, parsed: Iterable[tuple[Path, dict[str, Any]]]) -> RuleSet:
