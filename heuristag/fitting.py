@@ -15,6 +15,7 @@ the same inputs give the same numbers on any machine and hash seed.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,26 @@ from .scorer import (
 )
 
 METRICS = ("f1", "lenient-f1")
+DEFAULT_PARTS = 3        # inner validation parts of every fit (see Search.consistent)
+DEFAULT_REPLICATE = 2    # parts that must gain for a move to be accepted
+
+
+def deal(labels: Sequence[str], parts: int, salt: str) -> list[int]:
+    """Each label's part: a shuffle by SHA-256 of (salt, label, occurrence), dealt round-robin.
+
+    Independent of PYTHONHASHSEED and of the order of the labels beyond the labels themselves.
+    """
+    seen: dict[str, int] = {}
+    keys = []
+    for label in labels:
+        n = seen.get(label, 0)
+        seen[label] = n + 1
+        keys.append(hashlib.sha256(f"{salt}\0{label}\0{n}".encode()).hexdigest())
+    order = sorted(range(len(labels)), key=lambda i: (keys[i], i))
+    out = [0] * len(labels)
+    for position, i in enumerate(order):
+        out[i] = position % parts
+    return out
 
 
 @dataclass(frozen=True)
@@ -196,7 +217,8 @@ class Search:
     """
 
     def __init__(self, docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str,
-                 penalty: float, start: Mapping[Knob, float] | None = None, z: float = 2.0) -> None:
+                 penalty: float, start: Mapping[Knob, float] | None = None, z: float = 2.0,
+                 parts: int = DEFAULT_PARTS, replicate: int = DEFAULT_REPLICATE, seed: int = 0) -> None:
         self.z = z
         self.docs = list(docs)
         self.rules = rules
@@ -217,29 +239,38 @@ class Search:
         # one unit of move costs `penalty` true positives' worth of F1 at the starting point
         self.lam = penalty * 2.0 / max(1, self.totals[2] + self.ngold)
         self.affected = self._index()
-        # two halves of the fitted documents (alternate ones): a move must hurt neither, so one that only
-        # fits the documents of one half (noise) is refused
-        self.half_gold = [sum(len(d.gold) for i, d in enumerate(self.docs) if i % 2 == h) for h in (0, 1)]
+        # inner validation parts of the fitted documents (a SHA-256 deal of their ids, as the folds): a
+        # move is accepted only when no part where it changes an answer loses and `replicate` parts gain
+        self.part = deal([d.record.label for d in self.docs], max(1, parts), f"{seed}\0inner")
+        self.parts = max(1, parts)
+        self.replicate = min(replicate, self.parts)
+        self.part_gold = [sum(len(d.gold) for i, d in enumerate(self.docs) if self.part[i] == h)
+                          for h in range(self.parts)]
 
-    def _half_metric(self, h: int, changed: Mapping[int, Counts]) -> tuple[float, float]:
-        """The metric of half ``h`` before and after the documents in ``changed`` take their new counts."""
-        before = [sum(c[j] for i, c in enumerate(self.per_doc) if i % 2 == h) for j in range(3)]
+    def _part_metric(self, h: int, changed: Mapping[int, Counts]) -> tuple[float, float]:
+        """The metric of part ``h`` before and after the documents in ``changed`` take their new counts."""
+        before = [sum(c[j] for i, c in enumerate(self.per_doc) if self.part[i] == h) for j in range(3)]
         after = list(before)
         for i, c in changed.items():
-            if i % 2 == h:
+            if self.part[i] == h:
                 for j in range(3):
                     after[j] += c[j] - self.per_doc[i][j]
-        return (metric_value(self.metric, *before, self.half_gold[h]),
-                metric_value(self.metric, *after, self.half_gold[h]))
+        return (metric_value(self.metric, *before, self.part_gold[h]),
+                metric_value(self.metric, *after, self.part_gold[h]))
 
     def consistent(self, changed: Mapping[int, Counts]) -> bool:
-        """True when the move lowers the metric of neither half of the fitted documents."""
-        for h in (0, 1):
-            if any(i % 2 == h for i in changed):
-                old, new = self._half_metric(h, changed)
-                if new < old:
-                    return False
-        return True
+        """True when the inner parts agree with the move: it lowers the metric of no part where it changes
+        an answer, and raises it in at least ``replicate`` of them (the gain is seen in independent samples,
+        not in one corner of the documents). With one part only the first condition can bite."""
+        if self.parts == 1 or not changed:
+            return True
+        gains = 0
+        for h in sorted({self.part[i] for i in changed}):
+            old, new = self._part_metric(h, changed)
+            if new < old:
+                return False
+            gains += new > old
+        return gains >= self.replicate
 
     def _counts(self, i: int, base: Base, params: Params, knobs: Knobs) -> Counts:
         d = self.docs[i]

@@ -10,7 +10,6 @@ all documents and written into a copy of every file of the input pack where only
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,12 +20,15 @@ from .calibrate import Calibration, confidence_of, ece, fit_calibration, render_
 from .errors import HeuristagError
 from .evaluate import BenchRecord, Metrics, add_bench_arguments, load_benches, score_predictions
 from .fitting import (
+    DEFAULT_PARTS,
+    DEFAULT_REPLICATE,
     METRICS,
     SCORING_SPECS,
     CachedDoc,
     KnobSpec,
     Search,
     chosen_points,
+    deal,
     knob_spec,
     params_of,
     predict,
@@ -97,21 +99,9 @@ def _used_rules(rules: RuleSet) -> set[str]:
 # ---------------------------------------------------------------- folds
 
 def fold_of(records: Sequence[BenchRecord], folds: int, seed: int) -> list[int]:
-    """Each record's fold: a shuffle by SHA-256 of (seed, id, occurrence), dealt round-robin.
-
-    Independent of PYTHONHASHSEED and of the order of the benches' lines beyond the ids themselves.
-    """
-    seen: dict[str, int] = {}
-    keys = []
-    for rec in records:
-        n = seen.get(rec.label, 0)
-        seen[rec.label] = n + 1
-        keys.append(hashlib.sha256(f"{seed}\0{rec.label}\0{n}".encode()).hexdigest())
-    order = sorted(range(len(records)), key=lambda i: (keys[i], i))
-    out = [0] * len(records)
-    for position, i in enumerate(order):
-        out[i] = position % folds
-    return out
+    """Each record's fold: a shuffle by SHA-256 of (seed, id, occurrence), dealt round-robin
+    (fitting.deal), so independent of PYTHONHASHSEED and of the order of the benches' lines."""
+    return deal([rec.label for rec in records], folds, str(seed))
 
 
 # ---------------------------------------------------------------- fitting
@@ -155,7 +145,8 @@ def judged(points: Sequence[tuple[str, float, float, bool]], cal: Calibration | 
 
 
 def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *, folds: int, seed: int,
-         metric: str, penalty: float, significance: float = DEFAULT_SIGNIFICANCE, bar: Any = None) -> TuneResult:
+         metric: str, penalty: float, significance: float = DEFAULT_SIGNIFICANCE, parts: int = DEFAULT_PARTS,
+         bar: Any = None) -> TuneResult:
     start = {s.knob: s.start for s in specs}
     tick = bar.update if bar is not None else (lambda n: None)
     assignment = fold_of([d.record for d in docs], folds, seed) if folds > 1 else [0] * len(docs)
@@ -166,7 +157,7 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
     for k in range(folds if folds > 1 else 0):
         fit = [d for d, f in zip(docs, assignment, strict=True) if f != k]
         held = [(i, d) for i, (d, f) in enumerate(zip(docs, assignment, strict=True)) if f == k]
-        values = Search(fit, rules, specs, metric, penalty, z=significance).run(tick=tick)
+        values = Search(fit, rules, specs, metric, penalty, z=significance, parts=parts, seed=seed).run(tick=tick)
         params = params_of(values)
         knobs = Knobs.of(rules, params)
         for i, d in held:
@@ -178,7 +169,7 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
         fold_cal.append((cal, len(held_points) - len(points), len(held_points)))
         reports.append(FoldReport(k + 1, (evaluate_docs(fit, rules, start), evaluate_docs(fit, rules, values)),
                                   (evaluate_docs(held_docs, rules, start), evaluate_docs(held_docs, rules, values))))
-    values = Search(docs, rules, specs, metric, penalty, z=significance).run(tick=tick)
+    values = Search(docs, rules, specs, metric, penalty, z=significance, parts=parts, seed=seed).run(tick=tick)
     fitted_pairs = [pair for cal, a, b in fold_cal for pair in judged(held_points[a:b], cal)]
     ece_held = (ece(judged(held_points, None)), ece(fitted_pairs))
     final_points = chosen_points(docs, rules, values)
@@ -301,6 +292,10 @@ def register(sub: Any) -> None:
     p.add_argument("--significance", type=float, default=DEFAULT_SIGNIFICANCE, metavar="Z",
                    help="a move must gain more than Z x sqrt(documents whose answer it changes) true positives, "
                         f"what chance alone gives (default {DEFAULT_SIGNIFICANCE:g})")
+    p.add_argument("--inner-folds", type=int, default=DEFAULT_PARTS, metavar="K",
+                   help="inner validation parts of every fit: a move is accepted only when it lowers the metric "
+                        f"of no part where it changes an answer and raises it in {DEFAULT_REPLICATE} of them "
+                        f"(default {DEFAULT_PARTS}; 1 turns the check off)")
     p.add_argument("--dry-run", action="store_true", help="print the diff (file, key path, old -> new); write nothing")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -313,6 +308,8 @@ def _check_args(args: argparse.Namespace, n_docs: int) -> None:
     if args.folds > n_docs:
         raise HeuristagError("--folds", f"{args.folds} folds need at least {args.folds} documents, "
                                         f"the benches have {n_docs}")
+    if args.inner_folds < 1:
+        raise HeuristagError("--inner-folds", f"must be at least 1, got {args.inner_folds}")
     for flag, value in (("--penalty", args.penalty), ("--significance", args.significance)):
         if not value >= 0 or value == float("inf"):
             raise HeuristagError(flag, f"must be a finite number >= 0, got {value}")
@@ -362,11 +359,11 @@ def run_tune(args: argparse.Namespace) -> int:
     docs = cache_documents(tagger, records, lambda rs: _each(rs, progress, "matching"))
     print(f"heuristag tune: {len(docs)} documents, {len(specs)} numbers to fit ({len(fixed)} left as they are), "
           f"metric {args.metric}, {args.folds} folds, seed {args.seed}, penalty {args.penalty:g}, "
-          f"significance {args.significance:g}")
+          f"significance {args.significance:g}, inner folds {args.inner_folds}")
     bar = _progress_bar(progress, (args.folds + 1) * total_ticks(specs), "fitting")
     try:
         result = tune(docs, tagger.rules, specs, folds=args.folds, seed=args.seed, metric=args.metric,
-                      penalty=args.penalty, significance=args.significance, bar=bar)
+                      penalty=args.penalty, significance=args.significance, parts=args.inner_folds, bar=bar)
     finally:
         if bar is not None:
             bar.close()

@@ -222,8 +222,7 @@ def test_eval_compare_pack_compares_the_tuned_pack_alone(tmp_path):
     assert data["changed"]
 
 
-def test_a_move_that_hurts_either_half_of_the_fitted_documents_is_refused(tmp_path):
-    """The consistency rule: what one half of the documents gains, the other must not pay for."""
+def _fixture_search(tmp_path, **kw):
     from heuristag.evaluate import load_bench
     from heuristag.fitting import Search, cache_documents
     from heuristag.tagger import Tagger
@@ -232,17 +231,52 @@ def test_a_move_that_hurts_either_half_of_the_fitted_documents_is_refused(tmp_pa
     flat = flat_pack(tmp_path)
     tagger = Tagger(rules_dirs=[flat], builtin_rules=False, vocabulary=VOCAB)
     specs, _ = knob_specs(read_layers([str(flat)], False), tagger.rules)
-    search = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0)
-    tp, ltp, npred = search.per_doc[0]
-    lost = {0: (0, 0, npred + 1)} if tp else {0: (tp, ltp, npred + 1)}     # document 0 (half 0) only gets worse
-    assert not search.consistent(lost)
+    docs = cache_documents(tagger, load_bench(BENCH), lambda x: x)
+    return lambda **more: Search(docs, tagger.rules, specs, "f1", 0.0, **{**kw, **more})
+
+
+def test_the_inner_folds_must_agree_with_a_move(tmp_path):
+    """A move is accepted only when no inner part where it changes an answer loses, and two parts gain:
+    a gain seen in one part of the documents only is not replicated, so it is refused."""
+    search = _fixture_search(tmp_path)()
+    assert search.parts == 3 and search.replicate == 2
+    assert sorted(set(search.part)) == [0, 1, 2]
+
+    def better(i):   # document i gains one true positive (and one prediction)
+        tp, ltp, npred = search.per_doc[i]
+        return tp + 1, ltp + 1, npred + 1
+
+    def worse(i):    # document i gains a wrong prediction
+        tp, ltp, npred = search.per_doc[i]
+        return tp, ltp, npred + 1
+
+    by_part = [[i for i, p in enumerate(search.part) if p == h] for h in range(3)]
+    a, b, c = by_part[0][0], by_part[1][0], by_part[2][0]
+    assert not search.consistent({a: better(a)})                       # one part gains: not replicated
+    assert search.consistent({a: better(a), b: better(b)})             # two independent parts gain
+    assert not search.consistent({a: better(a), b: better(b), c: worse(c)})   # a third part pays for it
     assert search.consistent({})
+    assert _fixture_search(tmp_path / "one")(parts=1).consistent({a: better(a)})   # --inner-folds 1: off
+
+
+def test_the_search_never_accepts_a_move_an_inner_part_disagrees_with(tmp_path):
+    make = _fixture_search(tmp_path)
+    search = make()
     values = search.run()
-    # the search never accepted a move that lowered one half: each half ends no worse than it began
-    start = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0)
-    final = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0,
-                   start=values)
-    for h in (0, 1):
-        changed = {i: c for i, c in enumerate(final.per_doc) if i % 2 == h and c != start.per_doc[i]}
-        old, new = start._half_metric(h, changed)
+    start, final = make(), make(start=values)
+    assert final.totals == search.totals
+    for h in range(3):
+        changed = {i: c for i, c in enumerate(final.per_doc) if final.part[i] == h and c != start.per_doc[i]}
+        old, new = start._part_metric(h, changed)
         assert new >= old
+
+
+def test_inner_parts_are_a_sha256_deal_independent_of_order():
+    from heuristag.fitting import deal
+
+    labels = [f"r{i}" for i in range(30)]
+    parts = deal(labels, 3, "0\0inner")
+    assert sorted(parts.count(h) for h in range(3)) == [10, 10, 10]
+    back = deal(labels[::-1], 3, "0\0inner")
+    assert back[::-1] == parts
+    assert deal(labels, 3, "1\0inner") != parts
