@@ -385,3 +385,57 @@ class Search:
 
 def total_ticks(specs: Sequence[KnobSpec], sweeps: int = 2) -> int:
     return 3 * sweeps * len(specs)
+
+
+# ---------------------------------------------------------------- the guarded fit
+
+@dataclass(frozen=True)
+class Gate:
+    """What the inner check of one fit saw: its documents, each predicted by a search on the other half."""
+
+    before: float      # the metric under the input numbers
+    after: float       # the metric of the two half-fits, each on the half it did not see
+    z: float           # (after - before) / the spread the same per-document changes with random signs give
+    passed: bool
+
+
+def guarded_fit(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str, penalty: float,
+                *, z: float, parts: int, seed: int, tick: Callable[[int], Any] = lambda n: None
+                ) -> tuple[dict[Knob, float], Gate]:
+    """Search these documents only when searching demonstrably helps documents the search did not see.
+
+    The documents are dealt into two halves (SHA-256 of the ids); a search on each half predicts the
+    other, and the gain over the input numbers on those unseen predictions must exceed ``z`` times its
+    sign-flip standard deviation (each document's change of the metric, taken with a random sign, is what
+    chance alone gives). Then the search runs on all documents; otherwise the input numbers stay.
+    """
+    start = {s.knob: s.start for s in specs}
+    half = deal([d.record.label for d in docs], 2, f"{seed}\0gate")
+    unseen: dict[int, tuple[str, ...]] = {}
+    for h in (0, 1):
+        values = Search([d for d, p in zip(docs, half, strict=True) if p != h], rules, specs, metric, penalty,
+                        z=z, parts=parts, seed=seed).run(tick=tick)
+        params = params_of(values)
+        knobs = Knobs.of(rules, params)
+        unseen.update((i, predict(d, rules, params, knobs)[0]) for i, d in enumerate(docs) if half[i] == h)
+    params = params_of(start)
+    knobs = Knobs.of(rules, params)
+    old = [counts(d, predict(d, rules, params, knobs)[0]) for d in docs]
+    new = [counts(d, unseen[i]) for i, d in enumerate(docs)]
+    gate = _gate(metric, old, new, sum(len(d.gold) for d in docs), z)
+    if not gate.passed:
+        tick(total_ticks(specs))
+        return start, gate
+    return Search(docs, rules, specs, metric, penalty, z=z, parts=parts, seed=seed).run(tick=tick), gate
+
+
+def _gate(metric: str, old: Sequence[Counts], new: Sequence[Counts], ngold: int, z: float) -> Gate:
+    totals = [sum(c[j] for c in old) for j in range(3)]
+    after = [sum(c[j] for c in new) for j in range(3)]
+    before_m, after_m = metric_value(metric, *totals, ngold), metric_value(metric, *after, ngold)
+    # each document's own effect: the metric if only it took its new answer
+    effects = [metric_value(metric, *(totals[j] + b[j] - a[j] for j in range(3)), ngold) - before_m
+               for a, b in zip(old, new, strict=True) if a != b]
+    spread = math.sqrt(sum(e * e for e in effects))
+    score = (after_m - before_m) / spread if spread else 0.0
+    return Gate(round(before_m, 4), round(after_m, 4), round(score, 2), score > z)
