@@ -40,8 +40,8 @@ from .scorer import (
 )
 
 METRICS = ("f1", "lenient-f1")
-DEFAULT_PARTS = 3        # inner validation parts of every fit (see Search.consistent)
-DEFAULT_REPLICATE = 2    # parts that must gain for a move to be accepted
+DEFAULT_PARTS = 2        # inner validation parts of every fit (see Search.consistent)
+DEFAULT_REPLICATE = 0    # parts that must gain for a move to be accepted (2 asks for a replicated gain)
 
 
 def deal(labels: Sequence[str], parts: int, salt: str) -> list[int]:
@@ -400,8 +400,8 @@ class Gate:
 
 
 def guarded_fit(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str, penalty: float,
-                *, z: float, parts: int, seed: int, tick: Callable[[int], Any] = lambda n: None
-                ) -> tuple[dict[Knob, float], Gate]:
+                *, z: float, parts: int, replicate: int = DEFAULT_REPLICATE, seed: int = 0,
+                tick: Callable[[int], Any] = lambda n: None) -> tuple[dict[Knob, float], Gate]:
     """Search these documents only when searching demonstrably helps documents the search did not see.
 
     The documents are dealt into two halves (SHA-256 of the ids); a search on each half predicts the
@@ -414,7 +414,7 @@ def guarded_fit(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobS
     unseen: dict[int, tuple[str, ...]] = {}
     for h in (0, 1):
         values = Search([d for d, p in zip(docs, half, strict=True) if p != h], rules, specs, metric, penalty,
-                        z=z, parts=parts, seed=seed).run(tick=tick)
+                        z=z, parts=parts, replicate=replicate, seed=seed).run(tick=tick)
         params = params_of(values)
         knobs = Knobs.of(rules, params)
         unseen.update((i, predict(d, rules, params, knobs)[0]) for i, d in enumerate(docs) if half[i] == h)
@@ -426,7 +426,8 @@ def guarded_fit(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobS
     if not gate.passed:
         tick(total_ticks(specs))
         return start, gate
-    return Search(docs, rules, specs, metric, penalty, z=z, parts=parts, seed=seed).run(tick=tick), gate
+    search = Search(docs, rules, specs, metric, penalty, z=z, parts=parts, replicate=replicate, seed=seed)
+    return search.run(tick=tick), gate
 
 
 def _gate(metric: str, old: Sequence[Counts], new: Sequence[Counts], ngold: int, z: float) -> Gate:

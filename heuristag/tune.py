@@ -149,7 +149,7 @@ def judged(points: Sequence[tuple[str, float, float, bool]], cal: Calibration | 
 
 def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *, folds: int, seed: int,
          metric: str, penalty: float, significance: float = DEFAULT_SIGNIFICANCE, parts: int = DEFAULT_PARTS,
-         bar: Any = None) -> TuneResult:
+         replicate: int = DEFAULT_REPLICATE, bar: Any = None) -> TuneResult:
     start = {s.knob: s.start for s in specs}
     tick = bar.update if bar is not None else (lambda n: None)
     assignment = fold_of([d.record for d in docs], folds, seed) if folds > 1 else [0] * len(docs)
@@ -160,8 +160,8 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
     for k in range(folds if folds > 1 else 0):
         fit = [d for d, f in zip(docs, assignment, strict=True) if f != k]
         held = [(i, d) for i, (d, f) in enumerate(zip(docs, assignment, strict=True)) if f == k]
-        values, gate = guarded_fit(fit, rules, specs, metric, penalty, z=significance, parts=parts, seed=seed,
-                                   tick=tick)
+        values, gate = guarded_fit(fit, rules, specs, metric, penalty, z=significance, parts=parts,
+                                   replicate=replicate, seed=seed, tick=tick)
         params = params_of(values)
         knobs = Knobs.of(rules, params)
         for i, d in held:
@@ -174,7 +174,8 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
         reports.append(FoldReport(k + 1, (evaluate_docs(fit, rules, start), evaluate_docs(fit, rules, values)),
                                   (evaluate_docs(held_docs, rules, start), evaluate_docs(held_docs, rules, values)),
                                   gate))
-    values, gate = guarded_fit(docs, rules, specs, metric, penalty, z=significance, parts=parts, seed=seed, tick=tick)
+    values, gate = guarded_fit(docs, rules, specs, metric, penalty, z=significance, parts=parts,
+                               replicate=replicate, seed=seed, tick=tick)
     fitted_pairs = [pair for cal, a, b in fold_cal for pair in judged(held_points[a:b], cal)]
     ece_held = (ece(judged(held_points, None)), ece(fitted_pairs))
     final_points = chosen_points(docs, rules, values)
@@ -304,8 +305,10 @@ def register(sub: Any) -> None:
                         f"positives, a share of what chance alone gives (default {DEFAULT_SIGNIFICANCE:g})")
     p.add_argument("--inner-folds", type=int, default=DEFAULT_PARTS, metavar="K",
                    help="inner validation parts of every fit: a move is accepted only when it lowers the metric "
-                        f"of no part where it changes an answer and raises it in {DEFAULT_REPLICATE} of them "
+                        "of no part where it changes an answer and raises it in --replicate of them "
                         f"(default {DEFAULT_PARTS}; 1 turns the check off)")
+    p.add_argument("--replicate", type=int, default=DEFAULT_REPLICATE, metavar="R",
+                   help=f"inner parts a move must raise the metric of (default {DEFAULT_REPLICATE})")
     p.add_argument("--dry-run", action="store_true", help="print the diff (file, key path, old -> new); write nothing")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -320,6 +323,8 @@ def _check_args(args: argparse.Namespace, n_docs: int) -> None:
                                         f"the benches have {n_docs}")
     if args.inner_folds < 1:
         raise HeuristagError("--inner-folds", f"must be at least 1, got {args.inner_folds}")
+    if not 0 <= args.replicate <= args.inner_folds:
+        raise HeuristagError("--replicate", f"must be between 0 and --inner-folds, got {args.replicate}")
     for flag, value in (("--penalty", args.penalty), ("--significance", args.significance)):
         if not value >= 0 or value == float("inf"):
             raise HeuristagError(flag, f"must be a finite number >= 0, got {value}")
@@ -369,11 +374,12 @@ def run_tune(args: argparse.Namespace) -> int:
     docs = cache_documents(tagger, records, lambda rs: _each(rs, progress, "matching"))
     print(f"heuristag tune: {len(docs)} documents, {len(specs)} numbers to fit ({len(fixed)} left as they are), "
           f"metric {args.metric}, {args.folds} folds, seed {args.seed}, penalty {args.penalty:g}, "
-          f"significance {args.significance:g}, inner folds {args.inner_folds}")
+          f"significance {args.significance:g}, inner folds {args.inner_folds}, replicate {args.replicate}")
     bar = _progress_bar(progress, (args.folds + 1) * 3 * total_ticks(specs), "fitting")
     try:
         result = tune(docs, tagger.rules, specs, folds=args.folds, seed=args.seed, metric=args.metric,
-                      penalty=args.penalty, significance=args.significance, parts=args.inner_folds, bar=bar)
+                      penalty=args.penalty, significance=args.significance, parts=args.inner_folds,
+                      replicate=args.replicate, bar=bar)
     finally:
         if bar is not None:
             bar.close()

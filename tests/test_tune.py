@@ -134,6 +134,8 @@ def test_no_moves_when_moving_costs_too_much(tmp_path):
     (["tune", BENCH], "-o: give OUT_DIR"),
     (["tune", BENCH, "--penalty", "-1", "-o", "x"], "--penalty"),
     (["tune", BENCH, "--significance", "nan", "-o", "x"], "--significance"),
+    (["tune", BENCH, "--inner-folds", "0", "-o", "x"], "--inner-folds: must be at least 1"),
+    (["tune", BENCH, "--replicate", "4", "-o", "x"], "--replicate: must be between 0 and --inner-folds"),
     (["tune", BENCH, "--rules", str(TUNE / "rules"), "-o", str(TUNE / "rules" / "tags")], "overlaps the input"),
 ])
 def test_errors_are_one_line_exit_2(args, message):
@@ -242,7 +244,7 @@ def _fixture_search(tmp_path, **kw):
 def test_the_inner_folds_must_agree_with_a_move(tmp_path):
     """A move is accepted only when no inner part where it changes an answer loses, and two parts gain:
     a gain seen in one part of the documents only is not replicated, so it is refused."""
-    search = _fixture_search(tmp_path)()
+    search = _fixture_search(tmp_path)(parts=3, replicate=2)
     assert search.parts == 3 and search.replicate == 2
     assert sorted(set(search.part)) == [0, 1, 2]
 
@@ -261,10 +263,14 @@ def test_the_inner_folds_must_agree_with_a_move(tmp_path):
     assert not search.consistent({a: better(a), b: better(b), c: worse(c)})   # a third part pays for it
     assert search.consistent({})
     assert _fixture_search(tmp_path / "one")(parts=1).consistent({a: better(a)})   # --inner-folds 1: off
+    halves = _fixture_search(tmp_path / "two")()        # the default: two parts, neither may lose
+    assert halves.parts == 2 and halves.replicate == 0
+    a, b = ([i for i, p in enumerate(halves.part) if p == h][0] for h in (0, 1))
+    assert halves.consistent({a: better(a)}) and not halves.consistent({a: better(a), b: worse(b)})
 
 
 def test_the_search_never_accepts_a_move_an_inner_part_disagrees_with(tmp_path):
-    make = _fixture_search(tmp_path)
+    make = _fixture_search(tmp_path, parts=3, replicate=2)
     search = make()
     values = search.run()
     start, final = make(), make(start=values)
@@ -312,17 +318,19 @@ def _one_corner_bench(tmp_path: Path) -> tuple[Path, str]:
 
 def test_a_gain_in_one_inner_part_only_is_refused(tmp_path):
     """Plain fitting (--inner-folds 1) raises the weight that wins three documents of one corner of the
-    bench; with the inner folds, that gain is not replicated in a second part, so the number stays."""
+    bench; with three inner folds of which two must gain, that gain is not replicated, so the number stays."""
     pack, bench = _one_corner_bench(tmp_path)
 
     def diff(*extra: str) -> list[str]:
         proc = run_cli("tune", bench, "--rules", str(pack), "--no-builtin-rules", "--tags", VOCAB, "--folds", "2",
-                       "--dry-run", *extra)
+                       "--dry-run", "--significance", "0", *extra)   # a gate any gain passes
         assert proc.returncode == 0, proc.stderr
-        return [ln for ln in proc.stdout.decode().splitlines() if "(testing/zeta)" in ln]
+        lines = proc.stdout.decode().splitlines()
+        assert any(ln.startswith("final fit") and ln.endswith(": fitted)") for ln in lines)   # the gate let it search
+        return [ln for ln in lines if "(testing/zeta)" in ln]
 
     assert diff("--inner-folds", "1")      # fitted freely, the corner moves the number
-    assert diff() == []                    # the guard refuses it
+    assert diff("--inner-folds", "3", "--replicate", "2") == []     # the guard refuses it
 
 
 def test_the_gate_keeps_the_input_numbers_unless_unseen_documents_gain_beyond_chance():
