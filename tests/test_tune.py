@@ -64,7 +64,11 @@ def test_tune_recovers_a_flattened_pack_and_writes_only_numbers(tmp_path):
     assert proc.returncode == 0, proc.stderr
     fig = report(proc)
     assert fig["final"][0] == before and fig["final"][1] > before  # raises the fitted metric
-    assert fig["pooled"][1] > fig["pooled"][0]                       # and on documents it did not see
+    # the folds' fits (18 documents, halves of 9 for the inner check) are too small to pass the gate at
+    # z 2, so they keep the input numbers; with the bar at 0 they fit, and gain on the folds they did not see
+    assert fig["pooled"][1] == fig["pooled"][0]
+    loose = report(tune(flat, None, "--dry-run", "--significance", "0"))
+    assert loose["pooled"][1] > loose["pooled"][0]
     after = eval_f1(out)
     assert after == fig["final"][1]          # the written pack scores what the report says
     assert after - before >= 0.6 * (good - before)   # recovers most of the lost F1
@@ -130,6 +134,8 @@ def test_no_moves_when_moving_costs_too_much(tmp_path):
     (["tune", BENCH], "-o: give OUT_DIR"),
     (["tune", BENCH, "--penalty", "-1", "-o", "x"], "--penalty"),
     (["tune", BENCH, "--significance", "nan", "-o", "x"], "--significance"),
+    (["tune", BENCH, "--inner-folds", "0", "-o", "x"], "--inner-folds: must be at least 1"),
+    (["tune", BENCH, "--replicate", "4", "-o", "x"], "--replicate: must be between 0 and --inner-folds"),
     (["tune", BENCH, "--rules", str(TUNE / "rules"), "-o", str(TUNE / "rules" / "tags")], "overlaps the input"),
 ])
 def test_errors_are_one_line_exit_2(args, message):
@@ -222,8 +228,7 @@ def test_eval_compare_pack_compares_the_tuned_pack_alone(tmp_path):
     assert data["changed"]
 
 
-def test_a_move_that_hurts_either_half_of_the_fitted_documents_is_refused(tmp_path):
-    """The consistency rule: what one half of the documents gains, the other must not pay for."""
+def _fixture_search(tmp_path, **kw):
     from heuristag.authoring.evaluate import load_bench
     from heuristag.authoring.fitting import Search, cache_documents
     from heuristag.authoring.tune import knob_specs, read_layers
@@ -232,17 +237,111 @@ def test_a_move_that_hurts_either_half_of_the_fitted_documents_is_refused(tmp_pa
     flat = flat_pack(tmp_path)
     tagger = Tagger(rules_dirs=[flat], builtin_rules=False, vocabulary=VOCAB)
     specs, _ = knob_specs(read_layers([str(flat)], False), tagger.rules)
-    search = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0)
-    tp, ltp, npred = search.per_doc[0]
-    lost = {0: (0, 0, npred + 1)} if tp else {0: (tp, ltp, npred + 1)}     # document 0 (half 0) only gets worse
-    assert not search.consistent(lost)
+    docs = cache_documents(tagger, load_bench(BENCH), lambda x: x)
+    return lambda **more: Search(docs, tagger.rules, specs, "f1", 0.0, **{**kw, **more})
+
+
+def test_the_inner_folds_must_agree_with_a_move(tmp_path):
+    """A move is accepted only when no inner part where it changes an answer loses, and two parts gain:
+    a gain seen in one part of the documents only is not replicated, so it is refused."""
+    search = _fixture_search(tmp_path)(parts=3, replicate=2)
+    assert search.parts == 3 and search.replicate == 2
+    assert sorted(set(search.part)) == [0, 1, 2]
+
+    def better(i):   # document i gains one true positive (and one prediction)
+        tp, ltp, npred = search.per_doc[i]
+        return tp + 1, ltp + 1, npred + 1
+
+    def worse(i):    # document i gains a wrong prediction
+        tp, ltp, npred = search.per_doc[i]
+        return tp, ltp, npred + 1
+
+    by_part = [[i for i, p in enumerate(search.part) if p == h] for h in range(3)]
+    a, b, c = by_part[0][0], by_part[1][0], by_part[2][0]
+    assert not search.consistent({a: better(a)})                       # one part gains: not replicated
+    assert search.consistent({a: better(a), b: better(b)})             # two independent parts gain
+    assert not search.consistent({a: better(a), b: better(b), c: worse(c)})   # a third part pays for it
     assert search.consistent({})
+    assert _fixture_search(tmp_path / "one")(parts=1).consistent({a: better(a)})   # --inner-folds 1: off
+    halves = _fixture_search(tmp_path / "two")()        # the default: two parts, neither may lose
+    assert halves.parts == 2 and halves.replicate == 0
+    a, b = ([i for i, p in enumerate(halves.part) if p == h][0] for h in (0, 1))
+    assert halves.consistent({a: better(a)}) and not halves.consistent({a: better(a), b: worse(b)})
+
+
+def test_the_search_never_accepts_a_move_an_inner_part_disagrees_with(tmp_path):
+    make = _fixture_search(tmp_path, parts=3, replicate=2)
+    search = make()
     values = search.run()
-    # the search never accepted a move that lowered one half: each half ends no worse than it began
-    start = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0)
-    final = Search(cache_documents(tagger, load_bench(BENCH), lambda x: x), tagger.rules, specs, "f1", 0.0,
-                   start=values)
-    for h in (0, 1):
-        changed = {i: c for i, c in enumerate(final.per_doc) if i % 2 == h and c != start.per_doc[i]}
-        old, new = start._half_metric(h, changed)
+    start, final = make(), make(start=values)
+    assert final.totals == search.totals
+    for h in range(3):
+        changed = {i: c for i, c in enumerate(final.per_doc) if final.part[i] == h and c != start.per_doc[i]}
+        old, new = start._part_metric(h, changed)
         assert new >= old
+
+
+def test_inner_parts_are_a_sha256_deal_independent_of_order():
+    from heuristag.authoring.fitting import deal
+
+    labels = [f"r{i}" for i in range(30)]
+    parts = deal(labels, 3, "0\0inner")
+    assert sorted(parts.count(h) for h in range(3)) == [10, 10, 10]
+    back = deal(labels[::-1], 3, "0\0inner")
+    assert back[::-1] == parts
+    assert deal(labels, 3, "1\0inner") != parts
+
+
+def _one_corner_bench(tmp_path: Path) -> tuple[Path, str]:
+    """The fixture pack with a weak 'zeta' group for testing, and the fixture bench with three more cli
+    documents also gold for testing that only 'zeta' speaks for, all dealt into one inner part of the final fit."""
+    from heuristag.authoring.fitting import deal
+
+    pack = flat_pack(tmp_path)
+    testing = pack / "tags" / "testing.yaml"
+    zeta = "  - name: zeta\n    terms: [zeta]\n    weight: 0.3\n"
+    text = testing.read_text("utf-8").replace("patterns:", zeta + "patterns:")
+    testing.write_text(text, "utf-8")
+    base = [json.loads(line) for line in Path(BENCH).read_text("utf-8").splitlines()]
+    names = [r["id"] for r in base]
+    for k in range(200):   # the first three extra ids that share one part with each other
+        extra = [f"z{k}-{j}" for j in range(3)]
+        parts = deal(names + extra, 3, "0\0inner")[-3:]
+        if len(set(parts)) == 1:
+            break
+    rows = base + [{"id": e, "description": "A zeta cli for your files.", "readme": f"# {e}\n\nIt works.\n",
+                    "gold": ["cli", "testing"], "gold_also": []} for e in extra]
+    bench = tmp_path / "corner.jsonl"
+    bench.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    return pack, str(bench)
+
+
+def test_a_gain_in_one_inner_part_only_is_refused(tmp_path):
+    """Plain fitting (--inner-folds 1) raises the weight that wins three documents of one corner of the
+    bench; with three inner folds of which two must gain, that gain is not replicated, so the number stays."""
+    pack, bench = _one_corner_bench(tmp_path)
+
+    def diff(*extra: str) -> list[str]:
+        proc = run_cli("tune", bench, "--rules", str(pack), "--no-builtin-rules", "--tags", VOCAB, "--folds", "2",
+                       "--dry-run", "--significance", "0", *extra)   # a gate any gain passes
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.decode().splitlines()
+        assert any(ln.startswith("final fit") and ln.endswith(": fitted)") for ln in lines)   # the gate let it search
+        return [ln for ln in lines if "(testing/zeta)" in ln]
+
+    assert diff("--inner-folds", "1")      # fitted freely, the corner moves the number
+    assert diff("--inner-folds", "3", "--replicate", "2") == []     # the guard refuses it
+
+
+def test_the_gate_keeps_the_input_numbers_unless_unseen_documents_gain_beyond_chance():
+    from heuristag.authoring.fitting import _gate
+
+    old = [(1, 1, 2)] * 40
+    ngold = 80
+    gained = [(2, 2, 2) if i < 12 else c for i, c in enumerate(old)]        # 12 documents each gain one tp
+    mixed = [(2, 2, 2) if i < 7 else (0, 0, 2) if i < 12 else c for i, c in enumerate(old)]   # 7 up, 5 down
+    assert _gate("f1", old, gained, ngold, 2.0).passed
+    assert _gate("f1", old, gained, ngold, 2.0).z > 3
+    noisy = _gate("f1", old, mixed, ngold, 2.0)
+    assert noisy.after > noisy.before and not noisy.passed and 0 < noisy.z < 2
+    assert not _gate("f1", old, old, ngold, 0.0).passed                    # no change: nothing to gain

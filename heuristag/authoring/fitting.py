@@ -15,6 +15,7 @@ the same inputs give the same numbers on any machine and hash seed.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,6 +40,26 @@ from .evaluate import BenchRecord
 from .packnumbers import FIELD, PRIOR, SCORING, THRESHOLD, WEIGHT, Knob
 
 METRICS = ("f1", "lenient-f1")
+DEFAULT_PARTS = 2        # inner validation parts of every fit (see Search.consistent)
+DEFAULT_REPLICATE = 0    # parts that must gain for a move to be accepted (2 asks for a replicated gain)
+
+
+def deal(labels: Sequence[str], parts: int, salt: str) -> list[int]:
+    """Each label's part: a shuffle by SHA-256 of (salt, label, occurrence), dealt round-robin.
+
+    Independent of PYTHONHASHSEED and of the order of the labels beyond the labels themselves.
+    """
+    seen: dict[str, int] = {}
+    keys = []
+    for label in labels:
+        n = seen.get(label, 0)
+        seen[label] = n + 1
+        keys.append(hashlib.sha256(f"{salt}\0{label}\0{n}".encode()).hexdigest())
+    order = sorted(range(len(labels)), key=lambda i: (keys[i], i))
+    out = [0] * len(labels)
+    for position, i in enumerate(order):
+        out[i] = position % parts
+    return out
 
 
 @dataclass(frozen=True)
@@ -196,7 +217,8 @@ class Search:
     """
 
     def __init__(self, docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str,
-                 penalty: float, start: Mapping[Knob, float] | None = None, z: float = 2.0) -> None:
+                 penalty: float, start: Mapping[Knob, float] | None = None, z: float = 2.0,
+                 parts: int = DEFAULT_PARTS, replicate: int = DEFAULT_REPLICATE, seed: int = 0) -> None:
         self.z = z
         self.docs = list(docs)
         self.rules = rules
@@ -217,29 +239,38 @@ class Search:
         # one unit of move costs `penalty` true positives' worth of F1 at the starting point
         self.lam = penalty * 2.0 / max(1, self.totals[2] + self.ngold)
         self.affected = self._index()
-        # two halves of the fitted documents (alternate ones): a move must hurt neither, so one that only
-        # fits the documents of one half (noise) is refused
-        self.half_gold = [sum(len(d.gold) for i, d in enumerate(self.docs) if i % 2 == h) for h in (0, 1)]
+        # inner validation parts of the fitted documents (a SHA-256 deal of their ids, as the folds): a
+        # move is accepted only when no part where it changes an answer loses and `replicate` parts gain
+        self.part = deal([d.record.label for d in self.docs], max(1, parts), f"{seed}\0inner")
+        self.parts = max(1, parts)
+        self.replicate = min(replicate, self.parts)
+        self.part_gold = [sum(len(d.gold) for i, d in enumerate(self.docs) if self.part[i] == h)
+                          for h in range(self.parts)]
 
-    def _half_metric(self, h: int, changed: Mapping[int, Counts]) -> tuple[float, float]:
-        """The metric of half ``h`` before and after the documents in ``changed`` take their new counts."""
-        before = [sum(c[j] for i, c in enumerate(self.per_doc) if i % 2 == h) for j in range(3)]
+    def _part_metric(self, h: int, changed: Mapping[int, Counts]) -> tuple[float, float]:
+        """The metric of part ``h`` before and after the documents in ``changed`` take their new counts."""
+        before = [sum(c[j] for i, c in enumerate(self.per_doc) if self.part[i] == h) for j in range(3)]
         after = list(before)
         for i, c in changed.items():
-            if i % 2 == h:
+            if self.part[i] == h:
                 for j in range(3):
                     after[j] += c[j] - self.per_doc[i][j]
-        return (metric_value(self.metric, *before, self.half_gold[h]),
-                metric_value(self.metric, *after, self.half_gold[h]))
+        return (metric_value(self.metric, *before, self.part_gold[h]),
+                metric_value(self.metric, *after, self.part_gold[h]))
 
     def consistent(self, changed: Mapping[int, Counts]) -> bool:
-        """True when the move lowers the metric of neither half of the fitted documents."""
-        for h in (0, 1):
-            if any(i % 2 == h for i in changed):
-                old, new = self._half_metric(h, changed)
-                if new < old:
-                    return False
-        return True
+        """True when the inner parts agree with the move: it lowers the metric of no part where it changes
+        an answer, and raises it in at least ``replicate`` of them (the gain is seen in independent samples,
+        not in one corner of the documents). With one part only the first condition can bite."""
+        if self.parts == 1 or not changed:
+            return True
+        gains = 0
+        for h in sorted({self.part[i] for i in changed}):
+            old, new = self._part_metric(h, changed)
+            if new < old:
+                return False
+            gains += new > old
+        return gains >= self.replicate
 
     def _counts(self, i: int, base: Base, params: Params, knobs: Knobs) -> Counts:
         d = self.docs[i]
@@ -354,3 +385,58 @@ class Search:
 
 def total_ticks(specs: Sequence[KnobSpec], sweeps: int = 2) -> int:
     return 3 * sweeps * len(specs)
+
+
+# ---------------------------------------------------------------- the guarded fit
+
+@dataclass(frozen=True)
+class Gate:
+    """What the inner check of one fit saw: its documents, each predicted by a search on the other half."""
+
+    before: float      # the metric under the input numbers
+    after: float       # the metric of the two half-fits, each on the half it did not see
+    z: float           # (after - before) / the spread the same per-document changes with random signs give
+    passed: bool
+
+
+def guarded_fit(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str, penalty: float,
+                *, z: float, parts: int, replicate: int = DEFAULT_REPLICATE, seed: int = 0,
+                tick: Callable[[int], Any] = lambda n: None) -> tuple[dict[Knob, float], Gate]:
+    """Search these documents only when searching demonstrably helps documents the search did not see.
+
+    The documents are dealt into two halves (SHA-256 of the ids); a search on each half predicts the
+    other, and the gain over the input numbers on those unseen predictions must exceed ``z`` times its
+    sign-flip standard deviation (each document's change of the metric, taken with a random sign, is what
+    chance alone gives). Then the search runs on all documents; otherwise the input numbers stay.
+    """
+    start = {s.knob: s.start for s in specs}
+    half = deal([d.record.label for d in docs], 2, f"{seed}\0gate")
+    unseen: dict[int, tuple[str, ...]] = {}
+    for h in (0, 1):
+        values = Search([d for d, p in zip(docs, half, strict=True) if p != h], rules, specs, metric, penalty,
+                        z=z, parts=parts, replicate=replicate, seed=seed).run(tick=tick)
+        params = params_of(values)
+        knobs = Knobs.of(rules, params)
+        unseen.update((i, predict(d, rules, params, knobs)[0]) for i, d in enumerate(docs) if half[i] == h)
+    params = params_of(start)
+    knobs = Knobs.of(rules, params)
+    old = [counts(d, predict(d, rules, params, knobs)[0]) for d in docs]
+    new = [counts(d, unseen[i]) for i, d in enumerate(docs)]
+    gate = _gate(metric, old, new, sum(len(d.gold) for d in docs), z)
+    if not gate.passed:
+        tick(total_ticks(specs))
+        return start, gate
+    search = Search(docs, rules, specs, metric, penalty, z=z, parts=parts, replicate=replicate, seed=seed)
+    return search.run(tick=tick), gate
+
+
+def _gate(metric: str, old: Sequence[Counts], new: Sequence[Counts], ngold: int, z: float) -> Gate:
+    totals = [sum(c[j] for c in old) for j in range(3)]
+    after = [sum(c[j] for c in new) for j in range(3)]
+    before_m, after_m = metric_value(metric, *totals, ngold), metric_value(metric, *after, ngold)
+    # each document's own effect: the metric if only it took its new answer
+    effects = [metric_value(metric, *(totals[j] + b[j] - a[j] for j in range(3)), ngold) - before_m
+               for a, b in zip(old, new, strict=True) if a != b]
+    spread = math.sqrt(sum(e * e for e in effects))
+    score = (after_m - before_m) / spread if spread else 0.0
+    return Gate(round(before_m, 4), round(after_m, 4), round(score, 2), score > z)

@@ -10,7 +10,6 @@ all documents and written into a copy of every file of the input pack where only
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,12 +22,16 @@ from ..engine.rules import RuleSet, concept_files, rule_files
 from ..engine.scorer import Knobs
 from .evaluate import BenchRecord, Metrics, add_bench_arguments, load_benches, score_predictions
 from .fitting import (
+    DEFAULT_PARTS,
+    DEFAULT_REPLICATE,
     METRICS,
     SCORING_SPECS,
     CachedDoc,
+    Gate,
     KnobSpec,
-    Search,
     chosen_points,
+    deal,
+    guarded_fit,
     knob_spec,
     params_of,
     predict,
@@ -97,21 +100,9 @@ def _used_rules(rules: RuleSet) -> set[str]:
 # ---------------------------------------------------------------- folds
 
 def fold_of(records: Sequence[BenchRecord], folds: int, seed: int) -> list[int]:
-    """Each record's fold: a shuffle by SHA-256 of (seed, id, occurrence), dealt round-robin.
-
-    Independent of PYTHONHASHSEED and of the order of the benches' lines beyond the ids themselves.
-    """
-    seen: dict[str, int] = {}
-    keys = []
-    for rec in records:
-        n = seen.get(rec.label, 0)
-        seen[rec.label] = n + 1
-        keys.append(hashlib.sha256(f"{seed}\0{rec.label}\0{n}".encode()).hexdigest())
-    order = sorted(range(len(records)), key=lambda i: (keys[i], i))
-    out = [0] * len(records)
-    for position, i in enumerate(order):
-        out[i] = position % folds
-    return out
+    """Each record's fold: a shuffle by SHA-256 of (seed, id, occurrence), dealt round-robin
+    (fitting.deal), so independent of PYTHONHASHSEED and of the order of the benches' lines."""
+    return deal([rec.label for rec in records], folds, str(seed))
 
 
 # ---------------------------------------------------------------- fitting
@@ -121,6 +112,7 @@ class FoldReport:
     fold: int
     fitted: tuple[Metrics, Metrics]     # before, after
     held_out: tuple[Metrics, Metrics]
+    gate: Gate                          # the inner check of this fold's fit
 
 
 def evaluate_docs(docs: Sequence[CachedDoc], rules: RuleSet, values: Mapping[Knob, float]) -> Metrics:
@@ -144,6 +136,7 @@ class TuneResult:
     calibration: Calibration
     ece_held_out: tuple[float, float]   # default curve, fitted curve: on documents neither saw
     chosen: int                         # chosen tags the final calibration was fitted on
+    gate: Gate                          # the inner check of the final fit
 
 
 def fit_curves(docs: Sequence[CachedDoc], rules: RuleSet, values: Mapping[Knob, float]) -> Calibration:
@@ -155,7 +148,8 @@ def judged(points: Sequence[tuple[str, float, float, bool]], cal: Calibration | 
 
 
 def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *, folds: int, seed: int,
-         metric: str, penalty: float, significance: float = DEFAULT_SIGNIFICANCE, bar: Any = None) -> TuneResult:
+         metric: str, penalty: float, significance: float = DEFAULT_SIGNIFICANCE, parts: int = DEFAULT_PARTS,
+         replicate: int = DEFAULT_REPLICATE, bar: Any = None) -> TuneResult:
     start = {s.knob: s.start for s in specs}
     tick = bar.update if bar is not None else (lambda n: None)
     assignment = fold_of([d.record for d in docs], folds, seed) if folds > 1 else [0] * len(docs)
@@ -166,7 +160,8 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
     for k in range(folds if folds > 1 else 0):
         fit = [d for d, f in zip(docs, assignment, strict=True) if f != k]
         held = [(i, d) for i, (d, f) in enumerate(zip(docs, assignment, strict=True)) if f == k]
-        values = Search(fit, rules, specs, metric, penalty, z=significance).run(tick=tick)
+        values, gate = guarded_fit(fit, rules, specs, metric, penalty, z=significance, parts=parts,
+                                   replicate=replicate, seed=seed, tick=tick)
         params = params_of(values)
         knobs = Knobs.of(rules, params)
         for i, d in held:
@@ -177,8 +172,10 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
         held_points += [(k_, s_, t_, r_) for k_, s_, t_, r_ in points]
         fold_cal.append((cal, len(held_points) - len(points), len(held_points)))
         reports.append(FoldReport(k + 1, (evaluate_docs(fit, rules, start), evaluate_docs(fit, rules, values)),
-                                  (evaluate_docs(held_docs, rules, start), evaluate_docs(held_docs, rules, values))))
-    values = Search(docs, rules, specs, metric, penalty, z=significance).run(tick=tick)
+                                  (evaluate_docs(held_docs, rules, start), evaluate_docs(held_docs, rules, values)),
+                                  gate))
+    values, gate = guarded_fit(docs, rules, specs, metric, penalty, z=significance, parts=parts,
+                               replicate=replicate, seed=seed, tick=tick)
     fitted_pairs = [pair for cal, a, b in fold_cal for pair in judged(held_points[a:b], cal)]
     ece_held = (ece(judged(held_points, None)), ece(fitted_pairs))
     final_points = chosen_points(docs, rules, values)
@@ -187,7 +184,7 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
     pooled = (before_all, score_predictions((d.record.gold, d.record.also, pooled_after.get(i, ()))
                                             for i, d in enumerate(docs))) if reports else (before_all, before_all)
     return TuneResult(tuple(reports), pooled, (before_all, evaluate_docs(docs, rules, values)), start, values,
-                      calibration, ece_held, len(final_points))
+                      calibration, ece_held, len(final_points), gate)
 
 
 # ---------------------------------------------------------------- output
@@ -253,6 +250,11 @@ def render_diff(layers: Sequence[Layer], changes: Sequence[Change]) -> list[str]
     return lines
 
 
+def gate_text(gate: Gate, name: str) -> str:
+    verdict = "fitted" if gate.passed else "kept the input numbers"
+    return f"(inner check {name} {gate.before:.4f} -> {gate.after:.4f}, z {gate.z:.2f}: {verdict})"
+
+
 def render_report(result: TuneResult, metric: str, n_docs: int) -> list[str]:
     name = "lenF1" if metric == "lenient-f1" else "F1"
 
@@ -263,13 +265,13 @@ def render_report(result: TuneResult, metric: str, n_docs: int) -> list[str]:
     total = len(result.folds)
     for r in result.folds:
         lines.append(f"fold {r.fold}/{total}: fitted {r.fitted[0].docs} docs {pair(r.fitted)}   "
-                     f"held out {r.held_out[0].docs} docs {pair(r.held_out)}")
+                     f"held out {r.held_out[0].docs} docs {pair(r.held_out)}   {gate_text(r.gate, name)}")
     if result.folds:
         fb = sum(metric_of(r.fitted[0], metric) for r in result.folds) / total
         fa = sum(metric_of(r.fitted[1], metric) for r in result.folds) / total
         lines.append(f"all folds: fitted (mean) {name} {fb:.4f} -> {fa:.4f}   held out (pooled, {n_docs} docs, "
                      f"each predicted by the fit that did not see it) {pair(result.pooled)}")
-    lines.append(f"final fit on all {n_docs} docs: {pair(result.final)}")
+    lines.append(f"final fit on all {n_docs} docs: {pair(result.final)}   {gate_text(result.gate, name)}")
     if result.folds:
         lines.append(f"confidence: expected calibration error on held-out folds (chosen tags, {ECE_TEXT}) "
                      f"{result.ece_held_out[1]:.4f} (default curve: {result.ece_held_out[0]:.4f})")
@@ -299,8 +301,14 @@ def register(sub: Any) -> None:
                    help="cost of moving a number one unit from the input pack, in true positives' worth of "
                         f"the metric (default {DEFAULT_PENALTY}); 0 fits freely")
     p.add_argument("--significance", type=float, default=DEFAULT_SIGNIFICANCE, metavar="Z",
-                   help="a move must gain more than Z x sqrt(documents whose answer it changes) true positives, "
-                        f"what chance alone gives (default {DEFAULT_SIGNIFICANCE:g})")
+                   help="a move must gain more than penalty x Z x sqrt(documents whose answer it changes) true "
+                        f"positives, a share of what chance alone gives (default {DEFAULT_SIGNIFICANCE:g})")
+    p.add_argument("--inner-folds", type=int, default=DEFAULT_PARTS, metavar="K",
+                   help="inner validation parts of every fit: a move is accepted only when it lowers the metric "
+                        "of no part where it changes an answer and raises it in --replicate of them "
+                        f"(default {DEFAULT_PARTS}; 1 turns the check off)")
+    p.add_argument("--replicate", type=int, default=DEFAULT_REPLICATE, metavar="R",
+                   help=f"inner parts a move must raise the metric of (default {DEFAULT_REPLICATE})")
     p.add_argument("--dry-run", action="store_true", help="print the diff (file, key path, old -> new); write nothing")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -313,6 +321,10 @@ def _check_args(args: argparse.Namespace, n_docs: int) -> None:
     if args.folds > n_docs:
         raise HeuristagError("--folds", f"{args.folds} folds need at least {args.folds} documents, "
                                         f"the benches have {n_docs}")
+    if args.inner_folds < 1:
+        raise HeuristagError("--inner-folds", f"must be at least 1, got {args.inner_folds}")
+    if not 0 <= args.replicate <= args.inner_folds:
+        raise HeuristagError("--replicate", f"must be between 0 and --inner-folds, got {args.replicate}")
     for flag, value in (("--penalty", args.penalty), ("--significance", args.significance)):
         if not value >= 0 or value == float("inf"):
             raise HeuristagError(flag, f"must be a finite number >= 0, got {value}")
@@ -362,11 +374,12 @@ def run_tune(args: argparse.Namespace) -> int:
     docs = cache_documents(tagger, records, lambda rs: _each(rs, progress, "matching"))
     print(f"heuristag tune: {len(docs)} documents, {len(specs)} numbers to fit ({len(fixed)} left as they are), "
           f"metric {args.metric}, {args.folds} folds, seed {args.seed}, penalty {args.penalty:g}, "
-          f"significance {args.significance:g}")
-    bar = _progress_bar(progress, (args.folds + 1) * total_ticks(specs), "fitting")
+          f"significance {args.significance:g}, inner folds {args.inner_folds}, replicate {args.replicate}")
+    bar = _progress_bar(progress, (args.folds + 1) * 3 * total_ticks(specs), "fitting")
     try:
         result = tune(docs, tagger.rules, specs, folds=args.folds, seed=args.seed, metric=args.metric,
-                      penalty=args.penalty, significance=args.significance, bar=bar)
+                      penalty=args.penalty, significance=args.significance, parts=args.inner_folds,
+                      replicate=args.replicate, bar=bar)
     finally:
         if bar is not None:
             bar.close()
