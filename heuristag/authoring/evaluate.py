@@ -181,11 +181,13 @@ def load_benches(paths: Sequence[str], encoding: str | None = None) -> list[Benc
     return [rec for path in paths for rec in load_bench(path, encoding)]
 
 
-def add_bench_arguments(p: argparse.ArgumentParser) -> None:
-    """BENCH.jsonl [BENCH.jsonl ...] plus the rule, vocabulary and encoding options of every authoring command."""
+def add_bench_arguments(p: argparse.ArgumentParser, several: bool = True) -> None:
+    """BENCH.jsonl [BENCH.jsonl ...] (one only, unless ``several``) plus the rule, vocabulary and encoding
+    options of every authoring command."""
     from ..commands import add_encoding_option, add_rule_options
 
-    p.add_argument("bench", nargs="+", help="JSONL records {id, description, readme, gold, gold_also}")
+    p.add_argument("bench", nargs="+" if several else None,
+                   help="JSONL records {id, description, readme, gold, gold_also}")
     add_rule_options(p)
     add_encoding_option(p)
 
@@ -655,15 +657,13 @@ def _html_evidence(o: Outcome) -> str:
 # ---------------------------------------------------------------- the command
 
 def register(sub: Any) -> None:
-    from ..commands import add_encoding_option, add_rule_options, examples
+    from ..commands import examples
 
     p = sub.add_parser("eval", help="tag a gold JSONL bench and score it (same numbers as the bench's score.py)",
                        **examples("heuristag eval ../shared/bench/dev.jsonl --group-by source --no-description",
                                   "heuristag eval dev.jsonl --compare my_rules --html report.html",
                                   "heuristag eval dev.jsonl --min-f1 0.65 --json > metrics.json   # a CI gate"))
-    p.add_argument("bench", help="JSONL records {id, description, readme, gold, gold_also}")
-    add_rule_options(p)
-    add_encoding_option(p)
+    add_bench_arguments(p, several=False)
     p.add_argument("--json", action="store_true", help="print the metrics (and per-tag table) as JSON")
     p.add_argument("--min-f1", type=_fraction, default=None, metavar="X",
                    help="exit 1 when F1 is below X (with --compare: the compared rules' F1)")

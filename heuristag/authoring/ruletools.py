@@ -513,6 +513,8 @@ def stats_json(n: int, stats: Sequence[RuleStat], broad: float) -> dict[str, Any
 
 def register(sub: Any) -> None:
     from ..commands import add_encoding_option, add_rule_options, examples
+    from .evaluate import add_bench_arguments
+    from .shadows import run_shadows
 
     p = sub.add_parser("rules", help="tools for rule authors: check rule files, measure rules on a bench",
                        **examples("heuristag rules check my_rules --strict",
@@ -535,17 +537,13 @@ def register(sub: Any) -> None:
                         **examples("heuristag rules stats ../shared/bench/dev.jsonl",
                                    "heuristag rules stats dev.jsonl --rules my_rules --broad 0.2 --terms 10",
                                    "heuristag rules stats dev.jsonl --json > stats.json"))
-    s.add_argument("bench", help="JSONL records {id, description, readme, gold, gold_also}")
-    add_rule_options(s)
-    add_encoding_option(s)
+    add_bench_arguments(s, several=False)
     s.add_argument("--json", action="store_true", help="machine-readable statistics")
     s.add_argument("--broad", type=float, default=BROAD_DEFAULT, metavar="SHARE",
                    help=f"flag rules firing on more than this share of documents (default {BROAD_DEFAULT})")
     s.add_argument("--terms", type=int, default=TERMS_DEFAULT, metavar="N",
                    help=f"terms shown per rule in the text output (default {TERMS_DEFAULT})")
     s.set_defaults(func=run_stats)
-
-    from .shadows import run_shadows
 
     h = rsub.add_parser("shadows", help="terms that hide another tag's shorter term (the longest match wins)",
                         **examples("heuristag rules shadows --tag ui        # what hides ui's terms, what ui's hide",

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..engine.matcher import Matcher
-from ..engine.normalise import is_word_char
 
 
 @dataclass(frozen=True)
@@ -36,12 +35,10 @@ def shadows(matcher: Matcher, tag: str | None = None) -> list[Shadow]:
     """Every term containing, at word boundaries as the matcher reads them, a term of another tag;
     with ``tag``, only the pairs where that tag hides or is hidden. Sorted, so the output is stable."""
     out = []
-    keys, values = matcher.terms.keys, matcher.terms.values
-    for outer, value in zip(keys, values, strict=True):
+    for outer, value in zip(matcher.terms.keys, matcher.terms.values, strict=True):
         tags = _tags(matcher, value[1])
-        for i, start, stop in matcher.terms.spans(outer):
-            inner = values[i]
-            if stop - start == len(outer) or not _bounded(outer, start, stop, inner):
+        for start, _minus_length, stop, inner in matcher.bounded(outer):
+            if stop - start == len(outer):
                 continue
             hidden = tuple(t for t in _tags(matcher, inner[1]) if t not in tags)
             if hidden and (tag is None or tag in tags or tag in hidden):
@@ -51,13 +48,6 @@ def shadows(matcher: Matcher, tag: str | None = None) -> list[Shadow]:
 
 def _tags(matcher: Matcher, refs: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(sorted({matcher.groups[r].tag for r in refs}))
-
-
-def _bounded(text: str, start: int, stop: int, value: tuple) -> bool:
-    """Would the matcher accept the inner term here (the word-boundary rule of Matcher._literals)?"""
-    if value[2] and start and is_word_char(text[start - 1]):
-        return False
-    return not (value[3] and stop < len(text) and is_word_char(text[stop]))
 
 
 def run_shadows(args: argparse.Namespace) -> int:

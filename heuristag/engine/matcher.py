@@ -95,19 +95,7 @@ class Matcher:
 
     def _literals(self, fname: str, text: str) -> list[Evidence]:
         """Word-bounded matches, overlaps resolved leftmost-longest (数据库 wins over 数据)."""
-        found: list[tuple[int, int, int, tuple]] = []
-        size = len(text)
-        word = _word_chars(text)
-        values = self.terms.values
-        for i, start, stop in self.terms.spans(text):  # stop is exclusive
-            value = values[i]
-            if value[2] and start and text[start - 1] in word:
-                continue
-            if value[3] and stop < size and text[stop] in word:
-                continue
-            found.append((start, start - stop, stop, value))  # sorts as (start, longest first)
-            if len(found) >= MAX_MATCHES_PER_FIELD:
-                break
+        found = self.bounded(text)
         found.sort()  # no two keys share a start and a length, so the values are never compared
         out: list[Evidence] = []
         last_end = 0
@@ -121,6 +109,24 @@ class Matcher:
                 if fname in g.fields:
                     out.append(Evidence(g.tag, g.name, fname, key, start, g.weight))
         return out
+
+    def bounded(self, text: str) -> list[tuple[int, int, int, tuple]]:
+        """Every term occurrence the word-boundary rule accepts, overlaps kept, as (start, -length, stop,
+        value): what leftmost-longest then chooses from (and what `rules shadows` reads)."""
+        found: list[tuple[int, int, int, tuple]] = []
+        size = len(text)
+        word = _word_chars(text)
+        values = self.terms.values
+        for i, start, stop in self.terms.spans(text):  # stop is exclusive
+            value = values[i]
+            if value[2] and start and text[start - 1] in word:
+                continue
+            if value[3] and stop < size and text[stop] in word:
+                continue
+            found.append((start, start - stop, stop, value))  # sorts as (start, longest first)
+            if len(found) >= MAX_MATCHES_PER_FIELD:
+                break
+        return found
 
 
 #: A pattern matches at most this many times per field (saturation makes more worthless).
