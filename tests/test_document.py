@@ -62,6 +62,29 @@ def test_fenced_code_keeps_its_lines_and_blank_lines():
     assert "after" in doc.body
 
 
+@pytest.mark.parametrize("parser", ["markdown-it", "fast"])
+def test_indented_code_after_a_blank_line_is_code(parser, monkeypatch):
+    monkeypatch.setenv("HEURISTAG_PARSER", parser)
+    text = ("Run it:\n\n    tool -d file.go\n\n    tool --help\n\n\tgo get example.com/tool\n"
+            "Then some prose.\n\n        ```\n        deeper\n")
+    doc = extract(text)
+    assert [c.text for c in doc.code] == ["tool -d file.go\n\ntool --help\n\ngo get example.com/tool\n",
+                                          "    ```\n    deeper\n"]
+    assert "tool" not in doc.body and "Then some prose." in doc.body
+
+
+@pytest.mark.parametrize("parser", ["markdown-it", "fast"])
+def test_indented_text_that_is_not_code_stays_prose(parser, monkeypatch):
+    monkeypatch.setenv("HEURISTAG_PARSER", parser)
+    in_list = "- an item\n\n    its second paragraph\n\n    - a nested item\n"
+    no_blank = "A paragraph\n    goes on, indented.\n"
+    stripped = "# Title\n    indented with no blank line above\n"
+    for text in (in_list, no_blank, stripped):
+        doc = extract(text)
+        assert doc.code == (), text
+    assert "its second paragraph" in extract(in_list).body
+
+
 def test_cjk_headings_and_body():
     doc = extract("# 数据库工具\n一个轻量级的数据库管理工具。\n## 安装\n```\ngo install x\n```")
     assert doc.title == "数据库工具" and "安装" in doc.headings

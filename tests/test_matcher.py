@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from heuristag.engine.document import extract
 from heuristag.engine.errors import HeuristagError
 from heuristag.engine.matcher import Matcher, compile_pattern
-from heuristag.engine.normalise import is_word_char, normalise
+from heuristag.engine.normalise import is_word_char, normalise, normalise_lines
 from heuristag.engine.rules import load_rules
 
 
@@ -53,6 +55,21 @@ def test_case_width_and_hyphen_insensitive(matcher):
 def test_patterns_only_in_their_fields(matcher):
     assert ("web-app", "docker run nginx") in hits(matcher, "```\ndocker run nginx\n```")
     assert hits(matcher, "docker run nginx") == []
+
+
+def test_code_lines_stay_lines(matcher):
+    """A term does not run from one code line into the next, and a pattern can anchor at a line's start."""
+    assert hits(matcher, "```\ndocker\nrun nginx\n```") == []
+    assert ("web-app", "docker run nginx") in hits(matcher, "```\nls\ndocker run nginx\n```")
+    assert hits(matcher, "## Self\n## Hosted\n") == []
+    assert ("web-app", "self hosted") in hits(matcher, "Self\nhosted, hard-wrapped prose")
+
+
+@given(st.text(alphabet=st.sampled_from("aZ _-\n\t\u3000ÉＡ数"), max_size=40))
+def test_normalise_lines_is_normalise_per_line(text):
+    lines = normalise_lines(text)
+    assert " ".join(lines.split("\n")) == normalise(text)
+    assert "" not in lines.split("\n") or lines == ""
 
 
 def test_bad_pattern_is_a_clear_error():

@@ -95,3 +95,23 @@ def test_no_long_phrase_is_quoted_from_one_bench_readme(tagger):
     docs = [normalise(f"{r.get('description', '')}\n{r.get('readme', '')}") for r in _bench_records()]
     quoted = sorted(t for t in long if sum(t in d for d in docs) == 1)
     assert not quoted
+
+
+@pytest.mark.parametrize("readme, tag, rule", [
+    ("## Usage\n\n```pycon\n>>> from tiny_pkg import thing\n```\n", "lib", "lib/signal:import"),
+    ("## Usage\n\n    import tinypkg\n", "lib", "lib/signal:import"),
+    ("## Usage\n\n```js\nconst { a, b } = require('tiny')\n```\n", "lib", "lib/signal:import"),
+    ("## Usage\n\n```\n$ tinytool --version\n```\n", "cli", "cli/signal:usage-flags"),
+])
+def test_code_signals_read_code_line_by_line(tagger, readme, tag, rule):
+    """Signals anchored at a line's start fire on any line of a code block, fenced or indented."""
+    from heuristag.engine.document import extract
+    evidence = tagger.matcher_for(builtin_vocabulary()).match(extract("# T\n\nSome text.\n\n" + readme))
+    assert (tag, rule) in {(e.tag, e.rule) for e in evidence}
+
+
+def test_a_run_script_is_not_a_command_line_program(tagger):
+    from heuristag.engine.document import extract
+    readme = "# T\n\n## Develop\n\n```\nnpm install\nnpm run build\nyarn serve\n```\n"
+    evidence = tagger.matcher_for(builtin_vocabulary()).match(extract(readme))
+    assert "cli" not in {e.tag for e in evidence}

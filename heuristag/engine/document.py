@@ -23,6 +23,8 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _FENCE_STARTS = ("```", "~~~")  # what _FENCE needs, tested first: one C call where a regex match cost four
 _ATX = re.compile(r"^#{1,6}(\s|$)")
 _SETEXT = re.compile(r"^(=+|-+)$")
+_LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(\s|$)")
+_BACKTICKS = re.compile(r"`+")
 _BADGE_HOSTS = ("shields.io", "badgen.net", "badge.fury.io", "travis-ci", "codecov.io", "coveralls.io",
                 "goreportcard.com", "circleci.com", "appveyor.com", "readthedocs.org", "pepy.tech",
                 "badges.", "deepwiki.com/badge", "api.netlify.com", "snyk.io", "sonarcloud.io",
@@ -94,14 +96,20 @@ def normalise_markdown(text: str) -> str:
 
     Scraped READMEs often lose their blank lines (as in the seed); CommonMark then reads the whole
     README as one HTML block and finds no heading. One block per line restores headings, lists and
-    fences, and makes a README and its blank-line-stripped form parse alike.
+    fences, and makes a README and its blank-line-stripped form parse alike. Indented code (four columns
+    after a blank line, outside a list) becomes a fence first, so usage lines and imports stay code.
     """
     out: list[str] = []
     fence: str | None = None
     prev_text = False
     pending_tag = 0
     brackets = _BracketBudget()
-    for raw in text.splitlines():
+    lines = text.splitlines()
+    blank_before, in_list = True, False
+    i = 0
+    while i < len(lines):
+        raw = lines[i]
+        i += 1
         line = raw.strip()
         if fence is not None:
             if line.startswith(fence) and not line[len(fence):].strip(fence[0]).strip():
@@ -113,7 +121,15 @@ def normalise_markdown(text: str) -> str:
             continue
         if not line:
             prev_text = False
+            blank_before = True
             continue
+        if blank_before and not in_list and not pending_tag and _indented(raw):
+            i = _indented_code(lines, i - 1, out)
+            prev_text = False
+            continue
+        if not _indented(raw):
+            in_list = _LIST_ITEM.match(line) is not None
+        blank_before = False
         line = brackets.defuse(line)
         if pending_tag:
             # a multi-line HTML tag (<img\n src=...\n alt=...>) stays one line, or its parts read as text
@@ -136,6 +152,41 @@ def normalise_markdown(text: str) -> str:
         pending_tag = 1 if _open_tag(line) else 0
         prev_text = not (line.startswith(("<", "|", ">", "#", "-", "*", "+")) or line[:1].isdigit())
     return "\n".join(out)
+
+
+def _indented(raw: str) -> bool:
+    """Indented four columns or more: CommonMark's indented code, when a blank line comes before."""
+    return raw.startswith(("    ", "\t", " \t", "  \t", "   \t"))
+
+
+def _indented_code(lines: list[str], start: int, out: list[str]) -> int:
+    """An indented code block, written to ``out`` as a fence: the one-block-per-line pass would read it as prose.
+
+    The block runs over indented and blank lines; trailing blanks are not part of it. The fence is longer
+    than any backtick run inside, so no line of the code can close it. Returns the index after the block.
+    """
+    end = start
+    while end < len(lines) and (_indented(lines[end]) or not lines[end].strip()):
+        end += 1
+    while not lines[end - 1].strip():
+        end -= 1
+    body = [_dedent4(raw) for raw in lines[start:end]]
+    runs = [len(m) for m in _BACKTICKS.findall("\n".join(body))]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    out.append(fence)
+    out.extend(body)
+    out.append(fence)
+    out.append("")
+    return end
+
+
+def _dedent4(raw: str) -> str:
+    """The line less its first four columns of indentation (a tab reaches the next multiple of four)."""
+    col = cut = 0
+    while cut < len(raw) and col < 4 and raw[cut] in " \t":
+        col = col + 1 if raw[cut] == " " else col + 4 - col % 4
+        cut += 1
+    return (" " * (col - 4) + raw[cut:]).rstrip()
 
 
 class _BracketBudget:

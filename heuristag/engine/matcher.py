@@ -10,11 +10,14 @@ import re2
 from .automaton import Terms
 from .document import FIELDS, Document
 from .errors import HeuristagError, one_line
-from .normalise import is_word_char, normalise
+from .normalise import is_word_char, normalise, normalise_lines
 from .rules import MAX_PATTERN_CHARS, FeatureRule, PatternRule, RuleSet, TermGroup
 
 #: A field's matches beyond this many are ignored: saturation makes them worthless, and it bounds time.
 MAX_MATCHES_PER_FIELD = 20_000
+#: Fields read as running text: a hard-wrapped sentence is one sentence, so its line breaks fold away.
+#: The others keep one line per code line, heading, badge or link (``normalise_lines``).
+_PROSE = frozenset({"title", "description", "body"})
 
 
 class Evidence(NamedTuple):
@@ -79,7 +82,7 @@ class Matcher:
             raw = doc.field_text(fname)
             if not raw:
                 continue
-            text = normalise(raw)
+            text = normalise(raw) if fname in _PROSE else normalise_lines(raw)
             if self.has_terms:
                 out.extend(self._literals(fname, text))
             patterns, union = self.field_patterns[fname]

@@ -31,6 +31,14 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def normalise_lines(text: str) -> str:
+    """``normalise`` line by line, empty lines dropped: for fields whose lines are units (code lines,
+    headings, badges, links), so no term spans two of them and a pattern can anchor at a line's start."""
+    if "\n" not in text:
+        return normalise(text)
+    return "\n".join(line for line in map(normalise, text.split("\n")) if line)
+
+
 def normalise_by_pattern(text: str) -> str:
     """The definition ``normalise`` is checked against (one regex, slower)."""
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
