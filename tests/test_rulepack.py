@@ -102,6 +102,10 @@ def test_no_long_phrase_is_quoted_from_one_bench_readme(tagger):
     ("## Usage\n\n    import tinypkg\n", "lib", "lib/signal:import"),
     ("## Usage\n\n```js\nconst { a, b } = require('tiny')\n```\n", "lib", "lib/signal:import"),
     ("## Usage\n\n```\n$ tinytool --version\n```\n", "cli", "cli/signal:usage-flags"),
+    ("## Usage\n\n```go\nimport (\n\t\"example.com/tiny\"\n)\n```\n", "lib", "lib/signal:import"),
+    ("[![Deploy](https://example.com/button.svg)](https://heroku.com/deploy?template=x)\n", "web-app",
+     "web-app/signal:deploy-buttons"),
+    ("## Deploy to Google App Engine\n", "web-app", "web-app/signal:deploy-buttons"),
 ])
 def test_code_signals_read_code_line_by_line(tagger, readme, tag, rule):
     """Signals anchored at a line's start fire on any line of a code block, fenced or indented."""
