@@ -85,6 +85,43 @@ def test_indented_text_that_is_not_code_stays_prose(parser, monkeypatch):
     assert "its second paragraph" in extract(in_list).body
 
 
+@pytest.mark.parametrize("parser", ["markdown-it", "fast"])
+def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_paragraph(parser, monkeypatch):
+    monkeypatch.setenv("HEURISTAG_PARSER", parser)
+    wrapped = ("# tinyq\n\ntinyq is a small, idiomatic implementation of a\nRedis client and server. It is\n"
+               "meant for learning.\n\nMore text.\n")
+    assert extract(wrapped).description == "tinyq is a small, idiomatic implementation of a Redis client and server."
+    assert extract(wrapped, "Given one.").description == "Given one."
+    assert extract("# T\n\n一个轻量的消息队列。支持持久化。\n").description == "一个轻量的消息队列。"
+    greeted = "Welcome to tinyq!\n\n![CI Status][ci]\n\ntinyq is a small message queue for Go.\n"
+    assert extract(greeted).description == "tinyq is a small message queue for Go."
+    assert extract("# a\n\n**Features**\n\nAn embedded database.\n").description == "An embedded database."
+
+
+def test_a_description_that_only_repeats_the_title_is_read_with_the_lead():
+    readme = "# Tiny Queue\n\nA persistent message queue for small services.\n"
+    assert extract(readme, "Tiny Queue.").description == "Tiny Queue. A persistent message queue for small services."
+    assert extract(readme, "A queue.").description == "A queue."  # says something the title does not
+    long_title = "# Tiny Queue: a persistent message queue for small services\n\nInstall it with pip today.\n"
+    said = "A persistent message queue for small services."
+    assert extract(long_title, said).description == said  # more than a name: it stands alone
+
+
+def test_a_blank_line_stripped_readme_keeps_one_block_per_line():
+    """Without blank lines nothing says where a paragraph ends, so each line stays its own block."""
+    stripped = "# tinyq\ntinyq is a small message queue\nInstall it with pip"
+    assert extract(stripped).description == "tinyq is a small message queue"
+    assert "tinyq is a small message queue\n\nInstall it with pip" in normalise_markdown(stripped)
+
+
+def test_a_line_that_starts_a_block_does_not_continue_the_paragraph():
+    text = "Intro line\n- a list item\n1. numbered\n> quote\n[ref]: http://example.com\nback to prose\n\nend"
+    out = normalise_markdown(text)
+    for line in ("- a list item", "1. numbered", "> quote", "[ref]: http://example.com"):
+        assert f"\n{line}\n" in f"\n{out}\n", line
+    assert "Intro line\n" in out and "back to prose\n" in out
+
+
 def test_cjk_headings_and_body():
     doc = extract("# 数据库工具\n一个轻量级的数据库管理工具。\n## 安装\n```\ngo install x\n```")
     assert doc.title == "数据库工具" and "安装" in doc.headings

@@ -25,6 +25,8 @@ _ATX = re.compile(r"^#{1,6}(\s|$)")
 _SETEXT = re.compile(r"^(=+|-+)$")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(\s|$)")
 _BACKTICKS = re.compile(r"`+")
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z(\[*_`\"'])|[。！？]")
 _BADGE_HOSTS = ("shields.io", "badgen.net", "badge.fury.io", "travis-ci", "codecov.io", "coveralls.io",
                 "goreportcard.com", "circleci.com", "appveyor.com", "readthedocs.org", "pepy.tech",
                 "badges.", "deepwiki.com/badge", "api.netlify.com", "snyk.io", "sonarcloud.io",
@@ -96,8 +98,10 @@ def normalise_markdown(text: str) -> str:
 
     Scraped READMEs often lose their blank lines (as in the seed); CommonMark then reads the whole
     README as one HTML block and finds no heading. One block per line restores headings, lists and
-    fences, and makes a README and its blank-line-stripped form parse alike. Indented code (four columns
-    after a blank line, outside a list) becomes a fence first, so usage lines and imports stay code.
+    fences, and makes a README and its blank-line-stripped form parse alike. Where the README has blank
+    lines, a prose line right under prose continues its paragraph, as CommonMark has it (so the lead is
+    a whole sentence). Indented code (four columns after a blank line, outside a list) becomes a fence
+    first, so usage lines and imports stay code.
     """
     out: list[str] = []
     fence: str | None = None
@@ -105,7 +109,8 @@ def normalise_markdown(text: str) -> str:
     pending_tag = 0
     brackets = _BracketBudget()
     lines = text.splitlines()
-    blank_before, in_list = True, False
+    spaced = any(not raw.strip() for raw in lines)  # has blank lines: a line next to prose continues it
+    blank_before, in_list, prose_before = True, False, False
     i = 0
     while i < len(lines):
         raw = lines[i]
@@ -120,16 +125,16 @@ def normalise_markdown(text: str) -> str:
                 out.append(raw.rstrip())
             continue
         if not line:
-            prev_text = False
+            prev_text = prose_before = False
             blank_before = True
             continue
         if blank_before and not in_list and not pending_tag and _indented(raw):
             i = _indented_code(lines, i - 1, out)
-            prev_text = False
+            prev_text = prose_before = False
             continue
         if not _indented(raw):
             in_list = _LIST_ITEM.match(line) is not None
-        blank_before = False
+        after_blank, blank_before = blank_before, False
         line = brackets.defuse(line)
         if pending_tag:
             # a multi-line HTML tag (<img\n src=...\n alt=...>) stays one line, or its parts read as text
@@ -140,18 +145,36 @@ def normalise_markdown(text: str) -> str:
         if m and not (m.group(1)[0] == "`" and "`" in line[len(m.group(1)):]):
             fence = m.group(1)
             out.append(line)
-            prev_text = False
+            prev_text = prose_before = False
             continue
         if prev_text and _SETEXT.match(line) and len(line) >= 2 and out:
             level = "#" if line[0] == "=" else "##"
             out[-2] = f"{level} {out[-2]}"
-            prev_text = False
+            prev_text = prose_before = False
             continue
+        continues = _continues(line)
+        if spaced and prose_before and not after_blank and continues:
+            out[-2] = f"{out[-2]} {line}"  # a hard-wrapped paragraph is one paragraph, as CommonMark reads it
+            continue
+        prose_before = continues
         out.append(line)
         out.append("")
         pending_tag = 1 if _open_tag(line) else 0
         prev_text = not (line.startswith(("<", "|", ">", "#", "-", "*", "+")) or line[:1].isdigit())
     return "\n".join(out)
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a sentence: a one-line description is one sentence."""
+    m = _SENTENCE_END.search(text)
+    return text[: m.start() + 1] if m else text
+
+
+def _continues(line: str) -> bool:
+    """A line that carries on the prose above it rather than starting a block of its own (a list item,
+    heading, quote, table, tag, link definition, image)."""
+    first = line[0]
+    return (first.isalnum() or ord(first) > 127) and _LIST_ITEM.match(line) is None
 
 
 def _indented(raw: str) -> bool:
@@ -508,11 +531,11 @@ class _Collector:
         if self.lead or self.skip_level:
             return
         text = " ".join(text.split())
-        if len(text) < 16 or any(sep in text for sep in (" | ", "·", " • ", "[!", "http")):
+        if len(text) < 16 or any(sep in text for sep in (" | ", "·", " • ", "[!", "![", "http")):
             return
-        if sum(ch.isalpha() for ch in text) < 12:
-            return
-        self.lead = text[:300]
+        if sum(ch.isalpha() for ch in text) < 12 or (text.isascii() and text.count(" ") < 3 and text[-1] != "."):
+            return  # a name, a label, a greeting: not a sentence saying what the project is
+        self.lead = _first_sentence(text[:300])
 
     def image(self, alt: str, src: str) -> None:
         self.counts["images"] += 1
@@ -580,10 +603,22 @@ class _Collector:
         found = (u if "://" in u else f"http://{u}" for u in description_urls + body_urls)
         links = [*self.links, *(w for w in map(url_words, found) if w)]
         return Document(
-            title=self.title, description=" ".join(description.split()) or self.lead,
+            title=self.title, description=_with_lead(" ".join(description.split()), self.title, self.lead),
             headings=tuple(self.headings), badges=tuple(self.badges), links=tuple(links),
             code=tuple(self.code), body=body, features=MappingProxyType(counts), truncated=truncated,
         )
+
+
+def _with_lead(description: str, title: str, lead: str) -> str:
+    """The description, or the README's lead where there is none. A description of a few words that
+    only repeats the title ("This Is Responsive.") names the project without saying what it is: the
+    lead is read after it."""
+    if not description:
+        return lead
+    words = _WORD.findall(description.casefold())
+    if lead and len(words) <= 4 and set(words) <= set(_WORD.findall(title.casefold())):
+        return f"{description} {lead}"
+    return description
 
 
 def fence_lang(info: str) -> str:
