@@ -103,65 +103,80 @@ def normalise_markdown(text: str) -> str:
     a whole sentence). Indented code (four columns after a blank line, outside a list) becomes a fence
     first, so usage lines and imports stay code.
     """
-    out: list[str] = []
-    fence: str | None = None
-    prev_text = False
-    pending_tag = 0
-    brackets = _BracketBudget()
     lines = text.splitlines()
-    spaced = any(not raw.strip() for raw in lines)  # has blank lines: a line next to prose continues it
-    blank_before, in_list, prose_before = True, False, False
+    blocks = _Blocks(spaced=any(not raw.strip() for raw in lines))
     i = 0
     while i < len(lines):
+        i = blocks.feed(lines, i)
+    return "\n".join(blocks.out)
+
+
+class _Blocks:
+    """The state of ``normalise_markdown`` between lines: the open fence, what the last line was."""
+
+    def __init__(self, spaced: bool) -> None:
+        self.out: list[str] = []
+        self.spaced = spaced          # the README has blank lines: a line next to prose continues it
+        self.fence: str | None = None
+        self.prev_text = False        # the last line may carry a setext underline
+        self.prose_before = False     # ... or a continuation line
+        self.pending_tag = 0          # lines a multi-line HTML tag has taken so far
+        self.blank_before = True
+        self.in_list = False
+        self.brackets = _BracketBudget()
+
+    def feed(self, lines: list[str], i: int) -> int:
+        """Take line ``i`` (an indented code block: all its lines); return the index of the next one."""
         raw = lines[i]
-        i += 1
         line = raw.strip()
-        if fence is not None:
-            if line.startswith(fence) and not line[len(fence):].strip(fence[0]).strip():
-                out.append(line)
-                out.append("")
-                fence = None
-            else:
-                out.append(raw.rstrip())
-            continue
-        if not line:
-            prev_text = prose_before = False
-            blank_before = True
-            continue
-        if blank_before and not in_list and not pending_tag and _indented(raw):
-            i = _indented_code(lines, i - 1, out)
-            prev_text = prose_before = False
-            continue
-        if not _indented(raw):
-            in_list = _LIST_ITEM.match(line) is not None
-        after_blank, blank_before = blank_before, False
-        line = brackets.defuse(line)
-        if pending_tag:
+        if self.fence is not None:
+            self._fenced(raw, line)
+        elif not line:
+            self.prev_text = self.prose_before = False
+            self.blank_before = True
+        elif self.blank_before and not self.in_list and not self.pending_tag and _indented(raw):
+            self.prev_text = self.prose_before = False
+            return _indented_code(lines, i, self.out)
+        else:
+            if not _indented(raw):
+                self.in_list = _LIST_ITEM.match(line) is not None
+            after_blank, self.blank_before = self.blank_before, False
+            self._line(self.brackets.defuse(line), after_blank)
+        return i + 1
+
+    def _fenced(self, raw: str, line: str) -> None:
+        fence = self.fence or ""
+        if line.startswith(fence) and not line[len(fence):].strip(fence[0]).strip():
+            self.out += [line, ""]
+            self.fence = None
+        else:
+            self.out.append(raw.rstrip())
+
+    def _line(self, line: str, after_blank: bool) -> None:
+        out = self.out
+        if self.pending_tag:
             # a multi-line HTML tag (<img\n src=...\n alt=...>) stays one line, or its parts read as text
             out[-2] = f"{out[-2]} {line}"
-            pending_tag = _open_tag(out[-2]) and pending_tag < 30 and pending_tag + 1
-            continue
+            self.pending_tag = _open_tag(out[-2]) and self.pending_tag < 30 and self.pending_tag + 1
+            return
         m = _FENCE.match(line) if line.startswith(_FENCE_STARTS) else None
         if m and not (m.group(1)[0] == "`" and "`" in line[len(m.group(1)):]):
-            fence = m.group(1)
+            self.fence = m.group(1)
             out.append(line)
-            prev_text = prose_before = False
-            continue
-        if prev_text and _SETEXT.match(line) and len(line) >= 2 and out:
-            level = "#" if line[0] == "=" else "##"
-            out[-2] = f"{level} {out[-2]}"
-            prev_text = prose_before = False
-            continue
+            self.prev_text = self.prose_before = False
+            return
+        if self.prev_text and _SETEXT.match(line) and len(line) >= 2 and out:
+            out[-2] = f"{'#' if line[0] == '=' else '##'} {out[-2]}"
+            self.prev_text = self.prose_before = False
+            return
         continues = _continues(line)
-        if spaced and prose_before and not after_blank and continues:
+        if self.spaced and self.prose_before and not after_blank and continues:
             out[-2] = f"{out[-2]} {line}"  # a hard-wrapped paragraph is one paragraph, as CommonMark reads it
-            continue
-        prose_before = continues
-        out.append(line)
-        out.append("")
-        pending_tag = 1 if _open_tag(line) else 0
-        prev_text = not (line.startswith(("<", "|", ">", "#", "-", "*", "+")) or line[:1].isdigit())
-    return "\n".join(out)
+            return
+        self.prose_before = continues
+        out += [line, ""]
+        self.pending_tag = 1 if _open_tag(line) else 0
+        self.prev_text = not (line.startswith(("<", "|", ">", "#", "-", "*", "+")) or line[:1].isdigit())
 
 
 def _first_sentence(text: str) -> str:
