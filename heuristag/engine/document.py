@@ -23,6 +23,7 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _FENCE_STARTS = ("```", "~~~")  # what _FENCE needs, tested first: one C call where a regex match cost four
 _ATX = re.compile(r"^#{1,6}(\s|$)")
 _SETEXT = re.compile(r"^(=+|-+)$")
+_LIST_STARTS = frozenset("-*+0123456789")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(\s|$)")
 _BACKTICKS = re.compile(r"`+")
 _WORD = re.compile(r"\w+")
@@ -104,11 +105,7 @@ def normalise_markdown(text: str) -> str:
     first, so usage lines and imports stay code.
     """
     lines = text.splitlines()
-    blocks = _Blocks(spaced=any(not raw.strip() for raw in lines))
-    i = 0
-    while i < len(lines):
-        i = blocks.feed(lines, i)
-    return "\n".join(blocks.out)
+    return "\n".join(_Blocks(spaced="" in map(str.strip, lines)).run(lines))
 
 
 class _Blocks:
@@ -125,71 +122,71 @@ class _Blocks:
         self.in_list = False
         self.brackets = _BracketBudget()
 
-    def feed(self, lines: list[str], i: int) -> int:
-        """Take line ``i`` (an indented code block: all its lines); return the index of the next one."""
-        raw = lines[i]
-        line = raw.strip()
-        if self.fence is not None:
-            self._fenced(raw, line)
-        elif not line:
-            self.prev_text = self.prose_before = False
-            self.blank_before = True
-        elif self.blank_before and not self.in_list and not self.pending_tag and _indented(raw):
-            self.prev_text = self.prose_before = False
-            return _indented_code(lines, i, self.out)
-        else:
-            if not _indented(raw):
-                self.in_list = _LIST_ITEM.match(line) is not None
-            after_blank, self.blank_before = self.blank_before, False
-            self._line(self.brackets.defuse(line), after_blank)
-        return i + 1
+    def run(self, lines: list[str]) -> list[str]:
+        """Every line, in one loop: lines in a fence and blank lines (most of a README) are handled here."""
+        out = self.out
+        fence = None
+        i, n = 0, len(lines)
+        while i < n:
+            raw = lines[i]
+            i += 1
+            line = raw.strip()
+            if fence is not None:
+                if line.startswith(fence) and not line[len(fence):].strip(fence[0]).strip():
+                    out += [line, ""]
+                    fence = self.fence = None
+                else:
+                    out.append(raw.rstrip())
+            elif not line:
+                self.prev_text = self.prose_before = False
+                self.blank_before = True
+            elif raw[0] in " \t" and _indented(raw):
+                if self.blank_before and not self.in_list and not self.pending_tag:
+                    self.prev_text = self.prose_before = False
+                    i = _indented_code(lines, i - 1, out)
+                else:
+                    fence = self._block(line)
+            else:
+                self.in_list = line[0] in _LIST_STARTS and _LIST_ITEM.match(line) is not None
+                fence = self._block(line)
+        return out
 
-    def _fenced(self, raw: str, line: str) -> None:
-        fence = self.fence or ""
-        if line.startswith(fence) and not line[len(fence):].strip(fence[0]).strip():
-            self.out += [line, ""]
-            self.fence = None
-        else:
-            self.out.append(raw.rstrip())
-
-    def _line(self, line: str, after_blank: bool) -> None:
+    def _block(self, line: str) -> str | None:
+        """A line that is not blank, not in a fence, not indented code; returns the fence it may open."""
+        after_blank, self.blank_before = self.blank_before, False
+        line = self.brackets.defuse(line)
         out = self.out
         if self.pending_tag:
             # a multi-line HTML tag (<img\n src=...\n alt=...>) stays one line, or its parts read as text
             out[-2] = f"{out[-2]} {line}"
             self.pending_tag = _open_tag(out[-2]) and self.pending_tag < 30 and self.pending_tag + 1
-            return
+            return None
         m = _FENCE.match(line) if line.startswith(_FENCE_STARTS) else None
         if m and not (m.group(1)[0] == "`" and "`" in line[len(m.group(1)):]):
             self.fence = m.group(1)
             out.append(line)
             self.prev_text = self.prose_before = False
-            return
+            return self.fence
         if self.prev_text and _SETEXT.match(line) and len(line) >= 2 and out:
             out[-2] = f"{'#' if line[0] == '=' else '##'} {out[-2]}"
             self.prev_text = self.prose_before = False
-            return
-        continues = _continues(line)
+            return None
+        first = line[0]  # prose, not a list item, heading, quote, table, tag, link definition, image
+        continues = _LIST_ITEM.match(line) is None if first.isdigit() else first.isalpha() or ord(first) > 127
         if self.spaced and self.prose_before and not after_blank and continues:
             out[-2] = f"{out[-2]} {line}"  # a hard-wrapped paragraph is one paragraph, as CommonMark reads it
-            return
+            return None
         self.prose_before = continues
         out += [line, ""]
         self.pending_tag = 1 if _open_tag(line) else 0
         self.prev_text = not (line.startswith(("<", "|", ">", "#", "-", "*", "+")) or line[:1].isdigit())
+        return None
 
 
 def _first_sentence(text: str) -> str:
     """Up to the first full stop that ends a sentence: a one-line description is one sentence."""
     m = _SENTENCE_END.search(text)
     return text[: m.start() + 1] if m else text
-
-
-def _continues(line: str) -> bool:
-    """A line that carries on the prose above it rather than starting a block of its own (a list item,
-    heading, quote, table, tag, link definition, image)."""
-    first = line[0]
-    return (first.isalnum() or ord(first) > 127) and _LIST_ITEM.match(line) is None
 
 
 def _indented(raw: str) -> bool:
