@@ -18,6 +18,11 @@ def normalise(text: str) -> str:
 
     The same as ``_SPACES.sub(" ", ...).strip()`` (tests/test_matcher.py holds them equal), in C calls.
     """
+    return " ".join(_fold(text).split())
+
+
+def _fold(text: str) -> str:
+    """NFKC, case-fold, hyphens, underscores and wide spaces as spaces; white space not yet folded."""
     # NFKC leaves ASCII as it is, and casefold is lower there: a third of the cost
     text = text.lower() if text.isascii() else unicodedata.normalize("NFKC", text).casefold()
     if "_" in text:
@@ -28,7 +33,7 @@ def normalise(text: str) -> str:
         for ch in _NON_ASCII_SPACES:
             if ch in text:
                 text = text.replace(ch, " ")
-    return " ".join(text.split())
+    return text
 
 
 def normalise_lines(text: str) -> str:
@@ -36,7 +41,7 @@ def normalise_lines(text: str) -> str:
     headings, badges, links), so no term spans two of them and a pattern can anchor at a line's start."""
     if "\n" not in text:
         return normalise(text)
-    return "\n".join(line for line in map(normalise, text.split("\n")) if line)
+    return "\n".join(line for line in (" ".join(raw.split()) for raw in _fold(text).split("\n")) if line)
 
 
 def normalise_by_pattern(text: str) -> str:
