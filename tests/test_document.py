@@ -122,6 +122,15 @@ def test_a_line_that_starts_a_block_does_not_continue_the_paragraph():
     assert "Intro line\n" in out and "back to prose\n" in out
 
 
+@pytest.mark.parametrize("parser", ["markdown-it", "fast"])
+def test_code_lines_that_run_the_project_by_its_name_are_counted(parser, monkeypatch):
+    monkeypatch.setenv("HEURISTAG_PARSER", parser)
+    readme = ("# TinyTool\n\n```sh\n$ tinytool build site/\n  tinytool --help\ntinytool = load()\n"
+              "tinytool(x)\nnpm install tinytool\n```\n\n    tinytool serve\n")
+    assert extract(readme).features["self_command_lines"] == 3
+    assert extract("```\n$ tinytool build\n```\n").features["self_command_lines"] == 0  # no name to look for
+
+
 def test_cjk_headings_and_body():
     doc = extract("# 数据库工具\n一个轻量级的数据库管理工具。\n## 安装\n```\ngo install x\n```")
     assert doc.title == "数据库工具" and "安装" in doc.headings

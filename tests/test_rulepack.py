@@ -114,6 +114,13 @@ def test_code_signals_read_code_line_by_line(tagger, readme, tag, rule):
     assert (tag, rule) in {(e.tag, e.rule) for e in evidence}
 
 
+def test_a_readme_that_runs_its_own_name_is_a_command_line_program(tagger):
+    from heuristag.engine.document import extract
+    readme = "# sitegen\n\nMakes sites.\n\n## Usage\n\n```\n$ sitegen build ./site\n```\n"
+    evidence = tagger.matcher_for(builtin_vocabulary()).match(extract(readme))
+    assert ("cli", "cli/feature:runs-itself") in {(e.tag, e.rule) for e in evidence}
+
+
 def test_a_run_script_is_not_a_command_line_program(tagger):
     from heuristag.engine.document import extract
     readme = "# T\n\n## Develop\n\n```\nnpm install\nnpm run build\nyarn serve\n```\n"

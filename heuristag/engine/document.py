@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -23,6 +23,7 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _FENCE_STARTS = ("```", "~~~")  # what _FENCE needs, tested first: one C call where a regex match cost four
 _ATX = re.compile(r"^#{1,6}(\s|$)")
 _SETEXT = re.compile(r"^(=+|-+)$")
+_PROJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{1,40}")
 _LIST_STARTS = frozenset("-*+0123456789")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(\s|$)")
 _BACKTICKS = re.compile(r"`+")
@@ -611,6 +612,7 @@ class _Collector:
         body, body_urls = split_urls("\n".join(self.body))
         counts = dict(self.counts)
         counts["body_chars"] = len(body)
+        counts["self_command_lines"] = self_command_lines(self.title, self.code)
         description, description_urls = split_urls(" ".join(description.split()))
         found = (u if "://" in u else f"http://{u}" for u in description_urls + body_urls)
         links = [*self.links, *(w for w in map(url_words, found) if w)]
@@ -619,6 +621,17 @@ class _Collector:
             headings=tuple(self.headings), badges=tuple(self.badges), links=tuple(links),
             code=tuple(self.code), body=body, features=MappingProxyType(counts), truncated=truncated,
         )
+
+
+def self_command_lines(title: str, code: Sequence[CodeBlock]) -> int:
+    """Code lines that run the project by its own name (``$ tinytool build file``): a program run from a
+    shell. An assignment or call (``tinytool = ...``, ``tinytool(...)``) is not a command line."""
+    m = _PROJECT_NAME.match(title.strip())
+    if not m or not code:
+        return 0
+    name = m.group(0).lower()
+    command = re.compile(rf"^[ \t]*(?:\$ )?{re.escape(name)} (?! *[=(:{{])", re.MULTILINE)
+    return sum(len(command.findall(block.text.lower())) for block in code)
 
 
 def _with_lead(description: str, title: str, lead: str) -> str:
