@@ -626,12 +626,22 @@ class _Collector:
 def self_command_lines(title: str, code: Sequence[CodeBlock]) -> int:
     """Code lines that run the project by its own name (``$ tinytool build file``): a program run from a
     shell. An assignment or call (``tinytool = ...``, ``tinytool(...)``) is not a command line."""
-    m = _PROJECT_NAME.match(title.strip())
-    if not m or not code:
+    m = _PROJECT_NAME.match(title.strip()) if code else None
+    if not m:
         return 0
-    name = m.group(0).lower()
-    command = re.compile(rf"^[ \t]*(?:\$ )?{re.escape(name)} (?! *[=(:{{])", re.MULTILINE)
-    return sum(len(command.findall(block.text.lower())) for block in code)
+    name = m.group(0).lower() + " "
+    count = 0
+    for block in code:
+        text = block.text.lower()
+        if name not in text:
+            continue
+        for line in text.splitlines():
+            line = line.lstrip()
+            if line.startswith("$ "):
+                line = line[2:]
+            if line.startswith(name) and line[len(name):].lstrip()[:1] not in ("=", "(", ":", "{"):
+                count += 1
+    return count
 
 
 def _with_lead(description: str, title: str, lead: str) -> str:
