@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -186,6 +186,23 @@ SCORING_SPECS = {  # name: (low, high, steps, unit); the schema has no bounds fo
 }
 
 
+#: scoring knobs that change no tag's own points, only the ranking (thresholds, cuts, the fallback)
+RANKING_ONLY = frozenset({"threshold", "relative_cut", "kind_cut", "fallback", "fallback_alone"})
+
+
+def moves_field(knob: Knob, fname: str) -> bool:
+    """Whether a field weight or a scoring knob changes the points of this field (scorer.field_points:
+    features add as they are; the body has its own cap)."""
+    kind, key = knob
+    if kind == FIELD:
+        return fname == key
+    if key == "body_cap":
+        return fname == "body"
+    if key == "field_cap":
+        return fname not in ("body", "features")
+    return key == "repeat_bonus" and fname != "features"
+
+
 def knob_spec(knob: Knob, start: float) -> KnobSpec:
     """Ranges inside rules/schema.json's limits: weights keep their sign within [-10, 10], thresholds
     stay positive, priors within [-10, 10], field weights within [0, 10]."""
@@ -233,7 +250,7 @@ class Search:
         self.values.update(start or {})
         self.moved = sum(abs(self.values[s.knob] - s.start) / s.unit for s in self.specs)
         self.ngold = sum(len(d.gold) for d in self.docs)
-        params = params_of(self.values)
+        params = self.params = params_of(self.values)
         knobs = Knobs.of(rules, params)
         self.base = [base_points(d.hits, knobs) for d in self.docs]
         self.solid = [solid_tags_of(b) for b in self.base]    # kept with the points: rank_base needs both
@@ -241,6 +258,7 @@ class Search:
         self.totals = [sum(c[i] for c in self.per_doc) for i in range(3)]
         # one unit of move costs `penalty` true positives' worth of F1 at the starting point
         self.lam = penalty * 2.0 / max(1, self.totals[2] + self.ngold)
+        self.retag: dict[Knob, dict[int, tuple[str, ...]]] = {}    # global knob -> doc -> tags re-scored
         self.affected = self._index()
         # inner validation parts of the fitted documents (a SHA-256 deal of their ids, as the folds): a
         # move is accepted only when no part where it changes an answer loses and `replicate` parts gain
@@ -303,9 +321,20 @@ class Search:
                 out[s.knob] = tuple(by_rule.get(key, ()))
             elif kind in (THRESHOLD, PRIOR):
                 out[s.knob] = tuple(by_tag.get(key, ()))
-            else:
+            elif kind == SCORING and key in RANKING_ONLY:
                 out[s.knob] = None
+            else:   # a field weight or a cap: the documents, and their tags, with points in those fields
+                retag = {i: tags for i, d in enumerate(self.docs)
+                         if (tags := tuple(t for t in sorted(d.hits)
+                                           if any(moves_field(s.knob, f) for f in d.hits[t])))}
+                self.retag[s.knob] = retag
+                out[s.knob] = tuple(retag)
         return out
+
+    def _params_with(self, knob: Knob, value: float) -> Params:
+        """The current numbers with one changed (Params fields are named by the knob kinds)."""
+        kind, key = knob
+        return replace(self.params, **{kind: {**getattr(self.params, kind), key: value}})
 
     def metric_of(self, totals: Sequence[int]) -> float:
         return metric_value(self.metric, totals[0], totals[1], totals[2], self.ngold)
@@ -317,9 +346,7 @@ class Search:
              ) -> tuple[float, list[int], dict[int, Counts], dict[int, tuple[Base, Mapping[str, bool]]]]:
         """Objective with one number changed, the new counts of the documents whose answer changes, and
         the new points (with their solid flags) of every document it touches."""
-        values = dict(self.values)
-        values[spec.knob] = value
-        params = params_of(values)
+        params = self._params_with(spec.knob, value)
         knobs = Knobs.of(self.rules, params)
         kind, key = spec.knob
         which = self.affected[spec.knob]
@@ -333,11 +360,13 @@ class Search:
                 base = dict(self.base[i])
                 base[tag] = tag_points(hits[tag], knobs)
                 solid = {**self.solid[i], **solid_tags_of({tag: base[tag]})}
-            elif kind in (THRESHOLD, PRIOR):
+            elif spec.knob in self.retag:
+                base = dict(self.base[i])
+                for tag in self.retag[spec.knob][i]:
+                    base[tag] = tag_points(hits[tag], knobs)
+                solid = {**self.solid[i], **solid_tags_of({t: base[t] for t in self.retag[spec.knob][i]})}
+            else:   # thresholds, priors, ranking-only knobs: the points stay as they are
                 base, solid = self.base[i], self.solid[i]
-            else:
-                base = base_points(hits, knobs)
-                solid = solid_tags_of(base)
             bases[i] = base, solid
             c = self._counts(i, base, solid, params, knobs)
             old = self.per_doc[i]
@@ -367,6 +396,7 @@ class Search:
                 best = obj
                 self.moved += (abs(value - spec.start) - abs(current - spec.start)) / spec.unit
                 self.values[spec.knob] = value
+                self.params = self._params_with(spec.knob, value)
                 self.totals = totals
                 for i, c in changed.items():
                     self.per_doc[i] = c
