@@ -64,10 +64,13 @@ def test_tune_recovers_a_flattened_pack_and_writes_only_numbers(tmp_path):
     assert proc.returncode == 0, proc.stderr
     fig = report(proc)
     assert fig["final"][0] == before and fig["final"][1] > before  # raises the fitted metric
-    # the folds' fits (18 documents, halves of 9 for the inner check) are too small to pass the gate at
-    # z 2, so they keep the input numbers; with the bar at 0 they fit, and gain on the folds they did not see
-    assert fig["pooled"][1] == fig["pooled"][0]
-    loose = report(tune(flat, None, "--dry-run", "--significance", "0"))
+    # the folds' fits (18 or 19 documents) pass their inner check (searches on two thirds predict the
+    # third) and gain on the folds they did not see; judged by halves of 9, the searches are too small to
+    # show it at z 2 and every fold keeps the input numbers; with the bar at 0 the halves let them fit too
+    assert fig["pooled"][1] > fig["pooled"][0]
+    halves = report(tune(flat, None, "--dry-run", "--check-folds", "2"))
+    assert halves["pooled"][1] == halves["pooled"][0]
+    loose = report(tune(flat, None, "--dry-run", "--check-folds", "2", "--significance", "0"))
     assert loose["pooled"][1] > loose["pooled"][0]
     after = eval_f1(out)
     assert after == fig["final"][1]          # the written pack scores what the report says
@@ -136,6 +139,8 @@ def test_no_moves_when_moving_costs_too_much(tmp_path):
     (["tune", BENCH, "--significance", "nan", "-o", "x"], "--significance"),
     (["tune", BENCH, "--inner-folds", "0", "-o", "x"], "--inner-folds: must be at least 1"),
     (["tune", BENCH, "--replicate", "4", "-o", "x"], "--replicate: must be between 0 and --inner-folds"),
+    (["tune", BENCH, "--check-folds", "1", "-o", "x"], "--check-folds: must be between 2 and the number of documents"),
+    (["tune", BENCH, "--check-folds", "99", "-o", "x"], "--check-folds: must be between 2"),
     (["tune", BENCH, "--rules", str(TUNE / "rules"), "-o", str(TUNE / "rules" / "tags")], "overlaps the input"),
 ])
 def test_errors_are_one_line_exit_2(args, message):
@@ -345,3 +350,48 @@ def test_the_gate_keeps_the_input_numbers_unless_unseen_documents_gain_beyond_ch
     noisy = _gate("f1", old, mixed, ngold, 2.0)
     assert noisy.after > noisy.before and not noisy.passed and 0 < noisy.z < 2
     assert not _gate("f1", old, old, ngold, 0.0).passed                    # no change: nothing to gain
+
+
+@pytest.mark.parametrize("checks, z", [(2, 2.0), (3, 2.0), (4, 2.0), (3, 50.0)])
+def test_the_inner_check_predicts_each_part_by_a_search_on_the_others(tmp_path, checks, z):
+    """guarded_fit's gate is K-fold: every document is predicted by the search on the parts it is not in
+    (a SHA-256 deal, as the folds), and the fit searches all documents only when that gain passes."""
+    from heuristag.authoring.fitting import (
+        Knobs,
+        Search,
+        _gate,
+        counts,
+        deal,
+        guarded_fit,
+        params_of,
+        predict,
+        total_ticks,
+    )
+
+    make = _fixture_search(tmp_path)
+    probe = make()
+    docs, rules, specs = probe.docs, probe.rules, probe.specs
+    ticks = []
+    values, gate = guarded_fit(docs, rules, specs, "f1", 0.0, z=z, parts=2, checks=checks, tick=ticks.append)
+    assert gate.passed == (z < 50)
+    assert sum(ticks) == (checks + 1) * total_ticks(specs)     # the progress bar's total, passed or not
+    part = deal([d.record.label for d in docs], checks, "0\0gate")
+    assert sorted(set(part)) == list(range(checks))
+    start = {s.knob: s.start for s in specs}
+
+    def answers(values, subset):
+        params = params_of(values)
+        knobs = Knobs.of(rules, params)
+        return {i: counts(docs[i], predict(docs[i], rules, params, knobs)[0]) for i in subset}
+
+    unseen = {}
+    for h in range(checks):
+        fitted = Search([d for d, p in zip(docs, part, strict=True) if p != h], rules, specs, "f1", 0.0,
+                        z=z, parts=2).run()
+        unseen.update(answers(fitted, [i for i, p in enumerate(part) if p == h]))
+    old = answers(start, range(len(docs)))
+    expected = _gate("f1", [old[i] for i in range(len(docs))], [unseen[i] for i in range(len(docs))],
+                     sum(len(d.gold) for d in docs), z)
+    assert gate == expected
+    full = make(z=z, parts=2).run()
+    assert values == (full if gate.passed else start)

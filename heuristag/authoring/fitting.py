@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -33,6 +33,7 @@ from ..engine.scorer import (
     rank_base,
     rank_hits,
     related_tags,
+    solid_tags_of,
     supported,
     tag_points,
 )
@@ -42,6 +43,7 @@ from .packnumbers import FIELD, PRIOR, SCORING, THRESHOLD, WEIGHT, Knob
 METRICS = ("f1", "lenient-f1")
 DEFAULT_PARTS = 2        # inner validation parts of every fit (see Search.consistent)
 DEFAULT_REPLICATE = 0    # parts that must gain for a move to be accepted (2 asks for a replicated gain)
+DEFAULT_CHECKS = 3       # parts of each fit's inner check (guarded_fit): each is predicted by a search on the rest
 
 
 def deal(labels: Sequence[str], parts: int, salt: str) -> list[int]:
@@ -184,6 +186,23 @@ SCORING_SPECS = {  # name: (low, high, steps, unit); the schema has no bounds fo
 }
 
 
+#: scoring knobs that change no tag's own points, only the ranking (thresholds, cuts, the fallback)
+RANKING_ONLY = frozenset({"threshold", "relative_cut", "kind_cut", "fallback", "fallback_alone"})
+
+
+def moves_field(knob: Knob, fname: str) -> bool:
+    """Whether a field weight or a scoring knob changes the points of this field (scorer.field_points:
+    features add as they are; the body has its own cap)."""
+    kind, key = knob
+    if kind == FIELD:
+        return fname == key
+    if key == "body_cap":
+        return fname == "body"
+    if key == "field_cap":
+        return fname not in ("body", "features")
+    return key == "repeat_bonus" and fname != "features"
+
+
 def knob_spec(knob: Knob, start: float) -> KnobSpec:
     """Ranges inside rules/schema.json's limits: weights keep their sign within [-10, 10], thresholds
     stay positive, priors within [-10, 10], field weights within [0, 10]."""
@@ -231,13 +250,15 @@ class Search:
         self.values.update(start or {})
         self.moved = sum(abs(self.values[s.knob] - s.start) / s.unit for s in self.specs)
         self.ngold = sum(len(d.gold) for d in self.docs)
-        params = params_of(self.values)
+        params = self.params = params_of(self.values)
         knobs = Knobs.of(rules, params)
         self.base = [base_points(d.hits, knobs) for d in self.docs]
-        self.per_doc = [self._counts(i, self.base[i], params, knobs) for i in range(len(self.docs))]
+        self.solid = [solid_tags_of(b) for b in self.base]    # kept with the points: rank_base needs both
+        self.per_doc = [self._counts(i, self.base[i], self.solid[i], params, knobs) for i in range(len(self.docs))]
         self.totals = [sum(c[i] for c in self.per_doc) for i in range(3)]
         # one unit of move costs `penalty` true positives' worth of F1 at the starting point
         self.lam = penalty * 2.0 / max(1, self.totals[2] + self.ngold)
+        self.retag: dict[Knob, dict[int, tuple[str, ...]]] = {}    # global knob -> doc -> tags re-scored
         self.affected = self._index()
         # inner validation parts of the fitted documents (a SHA-256 deal of their ids, as the folds): a
         # move is accepted only when no part where it changes an answer loses and `replicate` parts gain
@@ -272,11 +293,12 @@ class Search:
             gains += new > old
         return gains >= self.replicate
 
-    def _counts(self, i: int, base: Base, params: Params, knobs: Knobs) -> Counts:
+    def _counts(self, i: int, base: Base, solid: Mapping[str, bool], params: Params, knobs: Knobs) -> Counts:
         d = self.docs[i]
         if d.error is not None or not d.hits:
             return 0, 0, 0
-        chosen = rank_base(base, self.rules, d.allowed, d.max_tags, params, knobs, related=self.related)[3]
+        chosen = rank_base(base, self.rules, d.allowed, d.max_tags, params, knobs, related=self.related,
+                           solid=solid)[3]
         return counts(d, [d.names[k] for k in chosen if k in d.names])
 
     def _index(self) -> dict[Knob, tuple[int, ...] | None]:
@@ -299,9 +321,20 @@ class Search:
                 out[s.knob] = tuple(by_rule.get(key, ()))
             elif kind in (THRESHOLD, PRIOR):
                 out[s.knob] = tuple(by_tag.get(key, ()))
-            else:
+            elif kind == SCORING and key in RANKING_ONLY:
                 out[s.knob] = None
+            else:   # a field weight or a cap: the documents, and their tags, with points in those fields
+                retag = {i: tags for i, d in enumerate(self.docs)
+                         if (tags := tuple(t for t in sorted(d.hits)
+                                           if any(moves_field(s.knob, f) for f in d.hits[t])))}
+                self.retag[s.knob] = retag
+                out[s.knob] = tuple(retag)
         return out
+
+    def _params_with(self, knob: Knob, value: float) -> Params:
+        """The current numbers with one changed (Params fields are named by the knob kinds)."""
+        kind, key = knob
+        return replace(self.params, **{kind: {**getattr(self.params, kind), key: value}})
 
     def metric_of(self, totals: Sequence[int]) -> float:
         return metric_value(self.metric, totals[0], totals[1], totals[2], self.ngold)
@@ -309,30 +342,33 @@ class Search:
     def objective(self) -> float:
         return round(self.metric_of(self.totals) - self.lam * self.moved, 12)
 
-    def _try(self, spec: KnobSpec, value: float) -> tuple[float, list[int], dict[int, Counts], dict[int, Base]]:
+    def _try(self, spec: KnobSpec, value: float
+             ) -> tuple[float, list[int], dict[int, Counts], dict[int, tuple[Base, Mapping[str, bool]]]]:
         """Objective with one number changed, the new counts of the documents whose answer changes, and
-        the new points of every document it touches."""
-        values = dict(self.values)
-        values[spec.knob] = value
-        params = params_of(values)
+        the new points (with their solid flags) of every document it touches."""
+        params = self._params_with(spec.knob, value)
         knobs = Knobs.of(self.rules, params)
         kind, key = spec.knob
         which = self.affected[spec.knob]
         totals = list(self.totals)
         changed: dict[int, Counts] = {}
-        bases: dict[int, Base] = {}
+        bases: dict[int, tuple[Base, Mapping[str, bool]]] = {}
         for i in range(len(self.docs)) if which is None else which:
             hits = self.docs[i].hits
             if kind == WEIGHT:
                 tag = self.rule_tag[key]
                 base = dict(self.base[i])
                 base[tag] = tag_points(hits[tag], knobs)
-            elif kind in (THRESHOLD, PRIOR):
-                base = self.base[i]
-            else:
-                base = base_points(hits, knobs)
-            bases[i] = base
-            c = self._counts(i, base, params, knobs)
+                solid = {**self.solid[i], **solid_tags_of({tag: base[tag]})}
+            elif spec.knob in self.retag:
+                base = dict(self.base[i])
+                for tag in self.retag[spec.knob][i]:
+                    base[tag] = tag_points(hits[tag], knobs)
+                solid = {**self.solid[i], **solid_tags_of({t: base[t] for t in self.retag[spec.knob][i]})}
+            else:   # thresholds, priors, ranking-only knobs: the points stay as they are
+                base, solid = self.base[i], self.solid[i]
+            bases[i] = base, solid
+            c = self._counts(i, base, solid, params, knobs)
             old = self.per_doc[i]
             if c != old:
                 changed[i] = c
@@ -360,11 +396,12 @@ class Search:
                 best = obj
                 self.moved += (abs(value - spec.start) - abs(current - spec.start)) / spec.unit
                 self.values[spec.knob] = value
+                self.params = self._params_with(spec.knob, value)
                 self.totals = totals
                 for i, c in changed.items():
                     self.per_doc[i] = c
-                for i, base in bases.items():
-                    self.base[i] = base
+                for i, (base, solid) in bases.items():
+                    self.base[i], self.solid[i] = base, solid
                 moved = True
             if moved:
                 return True
@@ -401,23 +438,29 @@ class Gate:
 
 def guarded_fit(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], metric: str, penalty: float,
                 *, z: float, parts: int, replicate: int = DEFAULT_REPLICATE, seed: int = 0,
-                tick: Callable[[int], Any] = lambda n: None) -> tuple[dict[Knob, float], Gate]:
+                checks: int = DEFAULT_CHECKS, tick: Callable[[int], Any] = lambda n: None
+                ) -> tuple[dict[Knob, float], Gate]:
     """Search these documents only when searching demonstrably helps documents the search did not see.
 
-    The documents are dealt into two halves (SHA-256 of the ids); a search on each half predicts the
-    other, and the gain over the input numbers on those unseen predictions must exceed ``z`` times its
-    sign-flip standard deviation (each document's change of the metric, taken with a random sign, is what
-    chance alone gives). Then the search runs on all documents; otherwise the input numbers stay.
+    The documents are dealt into ``checks`` parts (SHA-256 of the ids; 2: halves); a search on the other
+    parts predicts each part, and the gain over the input numbers on those unseen predictions must exceed
+    ``z`` times its sign-flip standard deviation (each document's change of the metric, taken with a
+    random sign, is what chance alone gives). Then the search runs on all documents; otherwise the input
+    numbers stay. The check judges searches that saw (checks - 1) / checks of the documents, standing in
+    for the one that will see them all: with halves, a pack whose gains need many documents to show (a
+    flat one: many numbers, each moved by a few documents) looks worse than its fit is; 3 parts cost
+    half as much again as halves and judge searches on two thirds.
     """
     start = {s.knob: s.start for s in specs}
-    half = deal([d.record.label for d in docs], 2, f"{seed}\0gate")
+    checks = max(2, min(checks, len(docs)))
+    part = deal([d.record.label for d in docs], checks, f"{seed}\0gate")
     unseen: dict[int, tuple[str, ...]] = {}
-    for h in (0, 1):
-        values = Search([d for d, p in zip(docs, half, strict=True) if p != h], rules, specs, metric, penalty,
+    for h in range(checks):
+        values = Search([d for d, p in zip(docs, part, strict=True) if p != h], rules, specs, metric, penalty,
                         z=z, parts=parts, replicate=replicate, seed=seed).run(tick=tick)
         params = params_of(values)
         knobs = Knobs.of(rules, params)
-        unseen.update((i, predict(d, rules, params, knobs)[0]) for i, d in enumerate(docs) if half[i] == h)
+        unseen.update((i, predict(d, rules, params, knobs)[0]) for i, d in enumerate(docs) if part[i] == h)
     params = params_of(start)
     knobs = Knobs.of(rules, params)
     old = [counts(d, predict(d, rules, params, knobs)[0]) for d in docs]

@@ -22,6 +22,7 @@ from ..engine.rules import RuleSet, concept_files, rule_files
 from ..engine.scorer import Knobs
 from .evaluate import BenchRecord, Metrics, add_bench_arguments, load_benches, score_predictions
 from .fitting import (
+    DEFAULT_CHECKS,
     DEFAULT_PARTS,
     DEFAULT_REPLICATE,
     METRICS,
@@ -149,7 +150,7 @@ def judged(points: Sequence[tuple[str, float, float, bool]], cal: Calibration | 
 
 def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *, folds: int, seed: int,
          metric: str, penalty: float, significance: float = DEFAULT_SIGNIFICANCE, parts: int = DEFAULT_PARTS,
-         replicate: int = DEFAULT_REPLICATE, bar: Any = None) -> TuneResult:
+         replicate: int = DEFAULT_REPLICATE, checks: int = DEFAULT_CHECKS, bar: Any = None) -> TuneResult:
     start = {s.knob: s.start for s in specs}
     tick = bar.update if bar is not None else (lambda n: None)
     assignment = fold_of([d.record for d in docs], folds, seed) if folds > 1 else [0] * len(docs)
@@ -161,7 +162,7 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
         fit = [d for d, f in zip(docs, assignment, strict=True) if f != k]
         held = [(i, d) for i, (d, f) in enumerate(zip(docs, assignment, strict=True)) if f == k]
         values, gate = guarded_fit(fit, rules, specs, metric, penalty, z=significance, parts=parts,
-                                   replicate=replicate, seed=seed, tick=tick)
+                                   replicate=replicate, seed=seed, checks=checks, tick=tick)
         params = params_of(values)
         knobs = Knobs.of(rules, params)
         for i, d in held:
@@ -175,7 +176,7 @@ def tune(docs: Sequence[CachedDoc], rules: RuleSet, specs: Sequence[KnobSpec], *
                                   (evaluate_docs(held_docs, rules, start), evaluate_docs(held_docs, rules, values)),
                                   gate))
     values, gate = guarded_fit(docs, rules, specs, metric, penalty, z=significance, parts=parts,
-                               replicate=replicate, seed=seed, tick=tick)
+                               replicate=replicate, seed=seed, checks=checks, tick=tick)
     fitted_pairs = [pair for cal, a, b in fold_cal for pair in judged(held_points[a:b], cal)]
     ece_held = (ece(judged(held_points, None)), ece(fitted_pairs))
     final_points = chosen_points(docs, rules, values)
@@ -309,6 +310,10 @@ def register(sub: Any) -> None:
                         f"(default {DEFAULT_PARTS}; 1 turns the check off)")
     p.add_argument("--replicate", type=int, default=DEFAULT_REPLICATE, metavar="R",
                    help=f"inner parts a move must raise the metric of (default {DEFAULT_REPLICATE})")
+    p.add_argument("--check-folds", type=int, default=DEFAULT_CHECKS, metavar="K",
+                   help="parts of every fit's inner check: a search on the other K-1 parts predicts each part, and "
+                        "the fit goes ahead only when that gain on unseen documents beats --significance times "
+                        f"chance (default {DEFAULT_CHECKS}; 2: halves)")
     p.add_argument("--dry-run", action="store_true", help="print the diff (file, key path, old -> new); write nothing")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
@@ -321,6 +326,9 @@ def _check_args(args: argparse.Namespace, n_docs: int) -> None:
     if args.folds > n_docs:
         raise HeuristagError("--folds", f"{args.folds} folds need at least {args.folds} documents, "
                                         f"the benches have {n_docs}")
+    if not 2 <= args.check_folds <= n_docs:
+        raise HeuristagError("--check-folds", f"must be between 2 and the number of documents ({n_docs}), "
+                                              f"got {args.check_folds}")
     if args.inner_folds < 1:
         raise HeuristagError("--inner-folds", f"must be at least 1, got {args.inner_folds}")
     if not 0 <= args.replicate <= args.inner_folds:
@@ -374,12 +382,13 @@ def run_tune(args: argparse.Namespace) -> int:
     docs = cache_documents(tagger, records, lambda rs: _each(rs, progress, "matching"))
     print(f"heuristag tune: {len(docs)} documents, {len(specs)} numbers to fit ({len(fixed)} left as they are), "
           f"metric {args.metric}, {args.folds} folds, seed {args.seed}, penalty {args.penalty:g}, "
-          f"significance {args.significance:g}, inner folds {args.inner_folds}, replicate {args.replicate}")
-    bar = _progress_bar(progress, (args.folds + 1) * 3 * total_ticks(specs), "fitting")
+          f"significance {args.significance:g}, inner folds {args.inner_folds}, replicate {args.replicate}, "
+          f"check folds {args.check_folds}")
+    bar = _progress_bar(progress, (args.folds + 1) * (args.check_folds + 1) * total_ticks(specs), "fitting")
     try:
         result = tune(docs, tagger.rules, specs, folds=args.folds, seed=args.seed, metric=args.metric,
                       penalty=args.penalty, significance=args.significance, parts=args.inner_folds,
-                      replicate=args.replicate, bar=bar)
+                      replicate=args.replicate, checks=args.check_folds, bar=bar)
     finally:
         if bar is not None:
             bar.close()

@@ -332,6 +332,11 @@ def _solid_points(contributions: Iterable[Contribution]) -> bool:
     return len({r for _f, r in positive}) >= 2 or len(_places(f for f, _r in positive)) >= 2
 
 
+def solid_tags_of(base: Base) -> dict[str, bool]:
+    """Which tags have more than one word of evidence (``_solid_points``), from their own points."""
+    return {tag: _solid_points(b[1]) for tag, b in base.items()}
+
+
 def rank_hits(hits: Hits, rules: RuleSet, allowed: frozenset[str] | None, max_tags: int,
               params: Params = NO_PARAMS, knobs: Knobs | None = None,
               extra_thresholds: Mapping[str, float] | None = None) -> tuple[Base, dict[str, float], list, tuple, dict]:
@@ -343,9 +348,11 @@ def rank_hits(hits: Hits, rules: RuleSet, allowed: frozenset[str] | None, max_ta
 
 def rank_base(base: Base, rules: RuleSet, allowed: frozenset[str] | None, max_tags: int, params: Params,
               knobs: Knobs, extra_thresholds: Mapping[str, float] | None = None,
-              related: Iterable[str] | None = None) -> tuple[Base, dict[str, float], list, tuple, dict]:
-    """``rank_hits`` from the tags' own points on: relations, priors, thresholds, selection."""
-    solid_tags = {tag: _solid_points(b[1]) for tag, b in base.items()}
+              related: Iterable[str] | None = None, solid: Mapping[str, bool] | None = None
+              ) -> tuple[Base, dict[str, float], list, tuple, dict]:
+    """``rank_hits`` from the tags' own points on: relations, priors, thresholds, selection. ``solid``
+    (``solid_tags(base)``) may be passed by a caller that keeps it with the points (`tune` does)."""
+    solid_tags = solid_tags_of(base) if solid is None else solid
     base = relations(base, rules, allowed, related)
     final = totals(base, rules, params)
     ordered = sorted(((tag, final[tag], (extra_thresholds or {}).get(tag, threshold_of(tag, rules, params, knobs)))
