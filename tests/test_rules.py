@@ -90,6 +90,11 @@ def test_parse_cache_is_keyed_by_content(tmp_path, monkeypatch):
     assert len(list((tmp_path / "cache").glob("rules-*.json"))) == 1
     rule.write_text("tag: x\nkeywords:\n  - {terms: [beta], weight: 1}\n")
     assert parse_trusted([rule])[0][1]["keywords"][0]["terms"] == ["beta"]  # an edit is never served stale
+    from heuristag.engine import rules as rules_module
+    monkeypatch.setattr(rules_module, "_reader_code", lambda: b"another version of the reading code")
+    assert len({*(tmp_path / "cache").glob("rules-*.json")}) == 2
+    parse_trusted([rule])
+    assert len({*(tmp_path / "cache").glob("rules-*.json")}) == 3  # other code, other key: nothing shared
     (tmp_path / "cache").chmod(0o500)
     monkeypatch.setenv("HEURISTAG_CACHE_DIR", str(tmp_path / "cache" / "nope"))
     assert parse_trusted([rule])[0][1]["tag"] == "x"  # an unwritable cache is simply not used
