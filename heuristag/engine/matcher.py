@@ -134,6 +134,11 @@ class Matcher:
 
 #: A pattern matches at most this many times per field (saturation makes more worthless).
 MAX_PATTERN_MATCHES = 50
+#: RE2's memory budget for a field's alternation. Bounded repeats such as ``[^.]{0,40}`` in forty
+#: alternatives outgrow the default 8 MB DFA cache on a one-line description, and RE2 then falls back
+#: to its NFA, 15x slower (0.32 ms against 0.02 ms a description, measured on the bench). A budget,
+#: not an allocation: the cache fills only with the states the texts reach.
+UNION_MAX_MEM = 64 << 20
 
 
 def _with_union(patterns: list[tuple[PatternRule, re2._Regexp]]) -> tuple[list, re2._Regexp | None]:
@@ -147,6 +152,7 @@ def _with_union(patterns: list[tuple[PatternRule, re2._Regexp]]) -> tuple[list, 
     try:
         options = re2.Options()
         options.log_errors = False
+        options.max_mem = UNION_MAX_MEM
         return patterns, re2.compile("|".join(f"(?:{p.regex})" for p, _rx in patterns), options)
     except re2.error:
         return patterns, None
