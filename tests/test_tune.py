@@ -268,8 +268,12 @@ def test_the_inner_folds_must_agree_with_a_move(tmp_path):
     assert not search.consistent({a: better(a), b: better(b), c: worse(c)})   # a third part pays for it
     assert search.consistent({})
     assert _fixture_search(tmp_path / "one")(parts=1).consistent({a: better(a)})   # --inner-folds 1: off
-    halves = _fixture_search(tmp_path / "two")()        # the default: two parts, neither may lose
-    assert halves.parts == 2 and halves.replicate == 0
+    thirds = _fixture_search(tmp_path / "three")()      # the default: three parts, none may lose
+    assert thirds.parts == 3 and thirds.replicate == 0
+    a, b, c = ([i for i, p in enumerate(thirds.part) if p == h][0] for h in (0, 1, 2))
+    assert thirds.consistent({a: better(a)}) and not thirds.consistent({a: better(a), c: worse(c)})
+    halves = _fixture_search(tmp_path / "two")(parts=2)  # --inner-folds 2: neither half may lose
+    assert halves.parts == 2
     a, b = ([i for i, p in enumerate(halves.part) if p == h][0] for h in (0, 1))
     assert halves.consistent({a: better(a)}) and not halves.consistent({a: better(a), b: worse(b)})
 

@@ -41,7 +41,7 @@ from .evaluate import BenchRecord
 from .packnumbers import FIELD, PRIOR, SCORING, THRESHOLD, WEIGHT, Knob
 
 METRICS = ("f1", "lenient-f1")
-DEFAULT_PARTS = 2        # inner validation parts of every fit (see Search.consistent)
+DEFAULT_PARTS = 3        # inner validation parts of every fit (see Search.consistent)
 DEFAULT_REPLICATE = 0    # parts that must gain for a move to be accepted (2 asks for a replicated gain)
 DEFAULT_CHECKS = 3       # parts of each fit's inner check (guarded_fit): each is predicted by a search on the rest
 
