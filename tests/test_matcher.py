@@ -110,20 +110,40 @@ def _pattern_rules(tmp_path: Path, regexes: list[str]) -> Matcher:
     return Matcher(load_rules([tmp_path], builtin=False))
 
 
-def test_one_alternation_stands_for_a_field_s_patterns_and_finds_the_same(tmp_path):
+def test_one_alternation_and_one_set_stand_for_a_field_s_patterns_and_find_the_same(tmp_path):
+    from heuristag.engine.matcher import FieldPatterns
+
     m = _pattern_rules(tmp_path, ["(?i)docker run", "^a", "b$", "x*", "ü+", "(a)(b)"])
-    assert all(union is not None for patterns, union in m.field_patterns.values() if patterns)
+    helped = {f: fp for f, fp in m.field_patterns.items() if fp.rules}
+    assert helped and all(fp.union is not None and fp.which is not None for fp in helped.values())
     texts = ["a docker run b", "ab", "üü and ab", "", "nothing here", "z" * 50]
-    with_union = [m.match(extract(t)) for t in texts]
-    m.field_patterns = {f: (patterns, None) for f, (patterns, _union) in m.field_patterns.items()}
-    assert [m.match(extract(t)) for t in texts] == with_union
-    assert any(e.text == "üü" for e in with_union[2])  # non-ASCII text is searched as str
+    with_helpers = [m.match(extract(t)) for t in texts]
+    m.field_patterns = {f: FieldPatterns(fp.rules) for f, fp in m.field_patterns.items()}
+    assert [m.match(extract(t)) for t in texts] == with_helpers
+    assert any(e.text == "üü" for e in with_helpers[2])  # non-ASCII text is searched as str
+
+
+def test_a_set_that_answers_nothing_after_the_alternation_matched_means_search_them_all(tmp_path):
+    """RE2's Set has no fallback when its DFA runs out of memory: it answers no match. The alternation
+    has already said one pattern matches, so then every pattern is searched rather than none."""
+    from heuristag.engine.matcher import FieldPatterns
+
+    class Failing:
+        def Match(self, data):  # noqa: N802 - RE2's name
+            return None
+
+    m = _pattern_rules(tmp_path, ["docker run", "compose up"])
+    expected = m.match(extract("docker run, then compose up"))
+    m.field_patterns = {f: FieldPatterns(fp.rules, fp.union, Failing() if fp.which else None)
+                        for f, fp in m.field_patterns.items()}
+    assert m.match(extract("docker run, then compose up")) == expected
+    assert {e.text for e in expected} >= {"docker run", "compose up"}
 
 
 def test_a_quoting_pattern_is_searched_without_the_alternation(tmp_path):
     m = _pattern_rules(tmp_path, ["\\Qa.b", "c\\Qd\\E"])
-    assert any(patterns for patterns, _union in m.field_patterns.values())
-    assert all(union is None for _patterns, union in m.field_patterns.values())
+    assert any(fp.rules for fp in m.field_patterns.values())
+    assert all(fp.union is None and fp.which is None for fp in m.field_patterns.values())
     assert [e.text for e in m.match(extract("x a.b y cd")) if e.rule.endswith(("pattern1", "pattern2"))][:2] == \
         ["a.b", "cd"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import re2
@@ -71,8 +72,7 @@ class Matcher:
         self.patterns: list[tuple[PatternRule, re2._Regexp]] = [
             (p, compile_pattern(p.regex, f"{p.source}: {p.name}")) for p in rules.all_patterns()
         ]
-        #: each field's patterns (in rule order) and one alternation of them all, or None
-        self.field_patterns = {f: _with_union([pr for pr in self.patterns if f in pr[0].fields]) for f in FIELDS}
+        self.field_patterns = {f: field_patterns([pr for pr in self.patterns if f in pr[0].fields]) for f in FIELDS}
         self.features: tuple[FeatureRule, ...] = rules.features
 
     def match(self, doc: Document) -> list[Evidence]:
@@ -85,9 +85,9 @@ class Matcher:
             text = normalise(raw) if fname in _PROSE else normalise_lines(raw)
             if self.has_terms:
                 out.extend(self._literals(fname, text))
-            patterns, union = self.field_patterns[fname]
-            if patterns:
-                out.extend(_pattern_evidence(fname, text, patterns, union))
+            patterns = self.field_patterns[fname]
+            if patterns.rules:
+                out.extend(_pattern_evidence(fname, text, patterns))
         for f in self.features:
             value = doc.features.get(f.feature)
             if value is None:
@@ -141,33 +141,54 @@ MAX_PATTERN_MATCHES = 50
 UNION_MAX_MEM = 64 << 20
 
 
-def _with_union(patterns: list[tuple[PatternRule, re2._Regexp]]) -> tuple[list, re2._Regexp | None]:
-    """A field's patterns and one RE2 alternation of them, ``(?:a)|(?:b)``: it matches somewhere exactly
-    when one of them does, and a field matches none far more often than not (0.3 hits in 47 tries a
-    README), so one search stands for a search per pattern. None when the alternation does not compile
-    (too big), when there is nothing to gain, or when a pattern quotes with ``\\Q`` (its quote would
-    run into the next alternative)."""
-    if len(patterns) < 2 or any("\\Q" in p.regex for p, _rx in patterns):
-        return patterns, None
+@dataclass(frozen=True)
+class FieldPatterns:
+    """A field's patterns in rule order, one RE2 alternation of them and one RE2 Set of them.
+
+    A field matches none of its patterns far more often than not (0.3 hits in 47 tries a README), so
+    one search of the alternation stands for a search per pattern; when it does match, the Set says
+    which patterns do in one more pass, and only those are searched for their matches (a description
+    has 44 patterns, and a Python call per pattern cost more than RE2's scans).
+    """
+
+    rules: tuple[tuple[PatternRule, re2._Regexp], ...]
+    union: re2._Regexp | None = None
+    which: re2.Set | None = None
+
+
+def field_patterns(patterns: list[tuple[PatternRule, re2._Regexp]]) -> FieldPatterns:
+    """Both helpers, or neither: not when the alternation does not compile (too big), when there is
+    nothing to gain, or when a pattern quotes with ``\\Q`` (its quote would run into the next one)."""
+    rules = tuple(patterns)
+    if len(rules) < 2 or any("\\Q" in p.regex for p, _rx in rules):
+        return FieldPatterns(rules)
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = UNION_MAX_MEM
     try:
-        options = re2.Options()
-        options.log_errors = False
-        options.max_mem = UNION_MAX_MEM
-        return patterns, re2.compile("|".join(f"(?:{p.regex})" for p, _rx in patterns), options)
+        union = re2.compile("|".join(f"(?:{p.regex})" for p, _rx in rules), options)
+        which = re2.Set.SearchSet(options)
+        for p, _rx in rules:
+            which.Add(p.regex)
+        which.Compile()
     except re2.error:
-        return patterns, None
+        return FieldPatterns(rules)
+    return FieldPatterns(rules, union, which)
 
 
-def _pattern_evidence(fname: str, text: str, patterns: list[tuple[PatternRule, re2._Regexp]],
-                      union: re2._Regexp | None) -> list[Evidence]:
+def _pattern_evidence(fname: str, text: str, patterns: FieldPatterns) -> list[Evidence]:
     """Each pattern's first MAX_PATTERN_MATCHES matches in a field, in rule order. ASCII text is searched
     as its bytes (offsets and matches are the same): the str path re-encodes the text for every
     pattern and maps every offset back, in Python."""
     data: str | bytes = text.encode("ascii") if text.isascii() else text
-    if union is not None and union.search(data) is None:
+    if patterns.union is not None and patterns.union.search(data) is None:
         return []
+    run = patterns.rules
+    hits = patterns.which.Match(data) if patterns.which is not None else None
+    if hits:  # None too when the Set's DFA runs out of memory (it has no fallback): then search them all
+        run = tuple(patterns.rules[i] for i in sorted(hits))
     out = []
-    for rule, rx in patterns:
+    for rule, rx in run:
         for n, m in enumerate(rx.finditer(data)):
             if n >= MAX_PATTERN_MATCHES:
                 break
