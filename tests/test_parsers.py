@@ -74,6 +74,8 @@ CONSTRUCTS = [
     "*a* **b** ***c*** _d_ __e__ *foo**bar* _foo_bar_ a * b * c ***foo** **foo*",
     "&amp; &copy; &#35; &#x41; \\* \\&amp; # *T* &amp; #",
     "---", "***", "___", "* * *", "- - -", "- ---", "** * **", "* ** *", "- " * 24 + "x", "- - - - - - - - - - - -",
+    # a thematic break whose bullet is followed by five columns or more: a list item starting with code
+    "* *     *", "*     * *", "* *      *", "* * \t *", "*\t*     *", "> - -     -", "- a\n\n  * *     *",
     "> ---", "> - - -", "+ + +",
     ">" * 25 + " deep", "> " * 30 + "deeper",
     "[foo]: /url\n\n[foo] bar", "[Foo]: /a\n- [FOO]: /b 't'\n[foo]", "[x][]\n\n[x]: y", "- [a]: b\n\n[a]",

@@ -305,17 +305,23 @@ class _Walk:
 
     def _rule(self, line: str) -> None:
         """A thematic break, as the reference (no thematic breaks) reads the line: bullets open list
-        items while a bullet and a space lead it; what is left is a paragraph."""
+        items while a bullet and a space lead it; what is left is a paragraph, or indented code when
+        five columns or more follow a bullet (CommonMark's list item that starts with code)."""
         self._flush()
-        rest = line.strip()
+        rest, column = _leading(line, 0)
         opened = 0
         while rest[:1] in ("-", "*", "+") and rest and (len(rest) == 1 or rest[1] in " \t"):
             self.level += 2  # the list and its item
             self.list_depth += 1
             opened += 1
             self.c.counts["list_items"] += 1
-            rest = rest[1:].strip()
+            marker = column
+            rest, column = _leading(rest[1:], column + 1)
             if self.level >= MAX_NESTING:
+                rest = ""
+                break
+            if rest and column - marker - 1 >= 5:
+                self.c.code_block("", " " * (column - marker - 6) + rest + "\n")
                 rest = ""
                 break
         if rest:
@@ -440,6 +446,18 @@ class _Walk:
         """``![label](...)`` -> label as written: up to the first ']' after the last event inside it."""
         close = self.raw.find(b"]", content_end)
         return self.text(start + 2, close) if close >= 0 else ""
+
+
+def _leading(text: str, column: int) -> tuple[str, int]:
+    """``text`` without its leading blanks, and the column it then starts at (tabs stop every 4)."""
+    for i, ch in enumerate(text):
+        if ch == " ":
+            column += 1
+        elif ch == "\t":
+            column += 4 - column % 4
+        else:
+            return text[i:].rstrip(), column
+    return "", column
 
 
 def _raw_block_end(lines: list[str]) -> int:
