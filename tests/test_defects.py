@@ -50,3 +50,12 @@ def test_one_generic_word_in_a_title_does_not_decide(tagger):
 def test_the_fallback_needs_more_than_one_weak_word(tagger):
     assert names(tagger, "# Typewriter\n\nA typing effect for your terminal prompt theme.\n") != ["robot"]
     assert names(tagger, "# Notes\n\nMy queue of things to read.\n") == []   # one weak word: no answer
+
+
+def test_emphasis_inside_a_word_is_not_a_word_break(tagger):
+    """Markdown's ``**h**ttp`` reads as "http": the prose fields lose their emphasis markers before matching,
+    so an acronym spelled out in bold still says what it means."""
+    readme = "# go-zap\n\nzap is a **z**ero-**a**lloc **p**arser library written in Go.\n"
+    assert "parser" in names(tagger, readme)
+    assert "parser" not in names(tagger, readme.replace("**p**arser", "**p**-arser"))
+

@@ -160,3 +160,12 @@ def test_word_characters_are_the_same_whether_remembered_or_not(matcher, monkeyp
     expected = [{ch for ch in set(normalise(t)) if is_word_char(ch)} for t in texts]
     for got in (first, again, fresh):
         assert [set(w) & set(normalise(t)) for w, t in zip(got, texts, strict=True)] == expected
+
+
+def test_prose_loses_its_emphasis_markers_and_code_keeps_its_asterisks(tmp_path):
+    (tmp_path / "p.yaml").write_text("tag: web-app\nkeywords:\n  - {terms: [http client], weight: 1}\n"
+                                     "patterns:\n  - {regex: 'import \\*', weight: 1, fields: [code]}\n")
+    m = Matcher(load_rules([tmp_path], builtin=False))
+    doc = extract("# x\n\nAn **h**ttp **c**lient.\n\n```python\nfrom x import *\n```\n")
+    found = {(e.field, e.text) for e in m.match(doc)}
+    assert ("body", "http client") in found and ("code", "import *") in found
