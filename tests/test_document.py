@@ -96,6 +96,9 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
     greeted = "Welcome to tinyq!\n\n![CI Status][ci]\n\ntinyq is a small message queue for Go.\n"
     assert extract(greeted).description == "tinyq is a small message queue for Go."
     assert extract("# a\n\n**Features**\n\nAn embedded database.\n").description == "An embedded database."
+    nav = ('<p align="center"><a href="https://d.example.org"><strong>Read the full docs »</strong></a></p>\n\n'
+           "[Get started with tinyq →](https://d.example.org/start)\n\ntinyq is a small message queue for Go.\n")
+    assert extract(nav).description == "tinyq is a small message queue for Go."  # links to click come first
 
 
 def test_a_description_that_only_repeats_the_title_is_read_with_the_lead():

@@ -490,6 +490,10 @@ def sub_bare_urls(replace: Callable[[re.Match], str], text: str) -> str:
 _PUNCT = re.compile(r"[^\w\s]")
 
 
+#: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
+_CALL_TO_ACTION = frozenset("»›→⟶➜➔▶>")
+
+
 def _is_boilerplate(heading: str, boilerplate: tuple[str, ...]) -> bool:
     """The heading is one of ``boilerplate``, starts with one and a space, or holds a non-ASCII one."""
     h = " ".join(_PUNCT.sub(" ", heading.casefold()).split())
@@ -548,6 +552,8 @@ class _Collector:
             return
         if sum(ch.isalpha() for ch in text) < 12 or (text.isascii() and text.count(" ") < 3 and text[-1] != "."):
             return  # a name, a label, a greeting: not a sentence saying what the project is
+        if text[-1] in _CALL_TO_ACTION:
+            return  # "Explore the docs »", "Get started →": a link to click, not what the project is
         self.lead = _first_sentence(text[:300])
 
     def image(self, alt: str, src: str) -> None:
