@@ -76,6 +76,8 @@ CONSTRUCTS = [
     "---", "***", "___", "* * *", "- - -", "- ---", "** * **", "* ** *", "- " * 24 + "x", "- - - - - - - - - - - -",
     # a thematic break whose bullet is followed by five columns or more: a list item starting with code
     "* *     *", "*     * *", "* *      *", "* * \t *", "*\t*     *", "> - -     -", "- a\n\n  * *     *",
+    # a raw HTML block closed by another raw tag's end, then a definition (text in the reference)
+    "<script></pre>\n[x]: /u", "<style></pre>  \n[x]: /u\n[y]: /v\n\nfoo [x]",
     "> ---", "> - - -", "+ + +",
     ">" * 25 + " deep", "> " * 30 + "deeper",
     "[foo]: /url\n\n[foo] bar", "[Foo]: /a\n- [FOO]: /b 't'\n[foo]", "[x][]\n\n[x]: y", "- [a]: b\n\n[a]",

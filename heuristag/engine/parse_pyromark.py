@@ -268,7 +268,9 @@ class _Walk:
         self.first = sub.first
 
     def _reparse_blocks(self, markdown: str) -> None:
-        """Lines pulldown-cmark kept in an HTML block that the reference had closed: Markdown again."""
+        """Lines pulldown-cmark kept in an HTML block that the reference had closed: Markdown again, its
+        ``[label]: url`` lines text as everywhere else (the first pass saw them as HTML)."""
+        markdown = _escape_definitions(markdown)
         raw, source = self.raw, self.source
         self.raw, self.source = markdown.encode("utf-8"), markdown if markdown.isascii() else None
         try:
