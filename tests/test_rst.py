@@ -90,3 +90,13 @@ def test_rewrite_and_extract_never_fail_on_rst_like_noise(text):
     out = rst_to_markdown(text)
     assert isinstance(out, str)
     extract(text)
+
+
+def test_an_inline_link_split_over_two_lines_is_one_link_and_the_lines_stay_one_for_one():
+    rst = ("Tiny\n====\n\nTiny is an `ASGI\n<https://example.org/asgi>`_ and\nWSGI server, `h11\n  <https://h.example>`__.\n"
+           "\nSee the `docs <https://d.example>`_.\n")
+    md = rst_to_markdown(rst)
+    assert "[ASGI](https://example.org/asgi)" in md and "[h11](https://h.example)" in md
+    assert md.split("\n")[2:6] == ["Tiny is an [ASGI](https://example.org/asgi)", " and",
+                                   "WSGI server, [h11](https://h.example)", "  ."]  # a line for each line
+    assert extract(rst).description.startswith("Tiny is an ASGI and WSGI server")

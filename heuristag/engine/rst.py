@@ -16,6 +16,9 @@ _DIRECTIVE = re.compile(r"^\.\.\s+(\|[^|]+\|\s+)?([a-zA-Z][\w:-]*)\s*::\s*(.*)$"
 _OPTION = re.compile(r"^:([a-zA-Z][\w -]*):\s*(.*)$")
 _ADORNMENT = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}\s*$")
 _INLINE_LINK = re.compile(r"`([^`<>\n]+?)\s*<([^<>`\s]+)>`__?")
+#: An inline link whose text and target sit on two lines (`ASGI\n<https://...>`_): the target moves up
+#: to its text's line, so the link is rewritten as one and the lines stay one for one.
+_SPLIT_LINK = re.compile(r"`([^`<>\n]+?)[ \t]*\n([ \t]*)<([^<>`\s]+)>`(__?)")
 _BARE_REF = re.compile(r"`([^`<>\n]+)`_(?!_)")
 _LITERAL = re.compile(r"``([^`\n]+)``")
 _ROLE = re.compile(r":[a-z]+:`([^`\n]+)`")
@@ -42,7 +45,8 @@ def looks_like_rst(text: str) -> bool:
 
 def rst_to_markdown(text: str) -> str:
     """The README as Markdown; lines are kept one for one where possible, so positions stay meaningful."""
-    lines = text.replace("\r\n", "\n").split("\n")
+    text = _SPLIT_LINK.sub(r"`\1 <\3>`\4\n\2", text.replace("\r\n", "\n"))
+    lines = text.split("\n")
     out: list[str] = []
     levels: list[str] = []
     i = 0
