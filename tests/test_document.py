@@ -99,6 +99,12 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
     nav = ('<p align="center"><a href="https://d.example.org"><strong>Read the full docs »</strong></a></p>\n\n'
            "[Get started with tinyq →](https://d.example.org/start)\n\ntinyq is a small message queue for Go.\n")
     assert extract(nav).description == "tinyq is a small message queue for Go."  # links to click come first
+    for pointer in ("🌐 Read this in other languages", "Read the documentation on the website",
+                    "Welcome to the official tinyq documentation.", "Visit the project website for more.",
+                    "请查看官方文档了解更多的用法和示例"):
+        assert extract(f"{pointer}\n\ntinyq is a small message queue for Go.\n").description == \
+            "tinyq is a small message queue for Go.", pointer
+    assert extract("Read-only views of a tinyq log, in the browser.\n").description.startswith("Read-only views")
 
 
 def test_a_description_that_only_repeats_the_title_is_read_with_the_lead():

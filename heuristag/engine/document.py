@@ -490,6 +490,13 @@ def sub_bare_urls(replace: Callable[[re.Match], str], text: str) -> str:
 _PUNCT = re.compile(r"[^\w\s]")
 
 
+#: A line that sends the reader elsewhere (to the docs, a website, a translation), said first.
+_POINTER = re.compile(
+    r"\W*(read (it |this |the docs |more )?(on|in) |read the (docs|documentation)\b"
+    r"|visit (the|our|its|plugin|project)\b|see (the|our) (docs|documentation|website|wiki)\b|click "
+    r"|check out (the|our) (docs|documentation|website)\b|welcome to the (official )?\S+ (docs|documentation)\b"
+    r"|(请|請)?(查看|参阅|參閱|访问|訪問)(官方)?(文档|文檔|网站|網站))",
+    re.IGNORECASE)
 #: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
 _CALL_TO_ACTION = frozenset("»›→⟶➜➔▶>")
 
@@ -552,8 +559,8 @@ class _Collector:
             return
         if sum(ch.isalpha() for ch in text) < 12 or (text.isascii() and text.count(" ") < 3 and text[-1] != "."):
             return  # a name, a label, a greeting: not a sentence saying what the project is
-        if text[-1] in _CALL_TO_ACTION:
-            return  # "Explore the docs »", "Get started →": a link to click, not what the project is
+        if text[-1] in _CALL_TO_ACTION or _POINTER.match(text):
+            return  # "Explore the docs »", "Read it in English": a way elsewhere, not what the project is
         self.lead = _first_sentence(text[:300])
 
     def image(self, alt: str, src: str) -> None:
