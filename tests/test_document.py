@@ -101,7 +101,9 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
     assert extract(nav).description == "tinyq is a small message queue for Go."  # links to click come first
     for pointer in ("🌐 Read this in other languages", "Read the documentation on the website",
                     "Welcome to the official tinyq documentation.", "Visit the project website for more.",
-                    "请查看官方文档了解更多的用法和示例"):
+                    "请查看官方文档了解更多的用法和示例", "**Note**: this fork keeps the old API working.",
+                    "Full documentation is at tinyq.example.org", "WARNING: never expose the admin port.",
+                    "See the live demo at tinyq.example.org"):
         assert extract(f"{pointer}\n\ntinyq is a small message queue for Go.\n").description == \
             "tinyq is a small message queue for Go.", pointer
     assert extract("Read-only views of a tinyq log, in the browser.\n").description.startswith("Read-only views")

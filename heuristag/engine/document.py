@@ -495,7 +495,10 @@ _POINTER = re.compile(
     r"\W*(read (it |this |the docs |more )?(on|in) |read the (docs|documentation)\b"
     r"|visit (the|our|its|plugin|project)\b|see (the|our) (docs|documentation|website|wiki)\b|click "
     r"|check out (the|our) (docs|documentation|website)\b|welcome to the (official )?\S+ (docs|documentation)\b"
-    r"|(请|請)?(查看|参阅|參閱|访问|訪問)(官方)?(文档|文檔|网站|網站))",
+    r"|(请|請)?(查看|参阅|參閱|访问|訪問)(官方)?(文档|文檔|网站|網站)"
+    r"|(the )?(full |complete )?documentation (is|can be) (available|found|at)\b"
+    r"|(note|notes|important|notice|caution|attention|deprecated|update)\W*:|warning\b|(注意|重要|提示|公告)\W*[:：]"
+    r"|see (the |a )?(live |online )?demo\b)",
     re.IGNORECASE)
 #: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
 _CALL_TO_ACTION = frozenset("»›→⟶➜➔▶>")
