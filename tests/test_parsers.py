@@ -78,6 +78,8 @@ CONSTRUCTS = [
     "* *     *", "*     * *", "* *      *", "* * \t *", "*\t*     *", "> - -     -", "- a\n\n  * *     *",
     # a raw HTML block closed by another raw tag's end, then a definition (text in the reference)
     "<script></pre>\n[x]: /u", "<style></pre>  \n[x]: /u\n[y]: /v\n\nfoo [x]",
+    # an escaped '<' before a CDATA: text in both (and an escaped backslash before one: HTML in both)
+    "\\<![CDATA[]]>", "a \\<![CDATA[x] y]]> b", "\\\\<![CDATA[x]]> b",
     "> ---", "> - - -", "+ + +",
     ">" * 25 + " deep", "> " * 30 + "deeper",
     "[foo]: /url\n\n[foo] bar", "[Foo]: /a\n- [FOO]: /b 't'\n[foo]", "[x][]\n\n[x]: y", "- [a]: b\n\n[a]",

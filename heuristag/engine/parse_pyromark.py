@@ -246,6 +246,8 @@ class _Walk:
         """``<![CDATA[x] y]]>``, which pulldown-cmark reads as text (a ']' inside that ']>' does not
         follow), is inline HTML in the reference, up to the first ']]>' on its line (a paragraph is one
         line, see document.normalise_markdown): read it so, and skip what it covers."""
+        if _escaped(self.raw, start):  # a backslash before the '<' makes it text in both
+            return False
         line_end = self.raw.find(b"\n", start)
         close = self.raw.find(b"]]>", start + 9, len(self.raw) if line_end < 0 else line_end)
         if close < 0:
@@ -448,6 +450,14 @@ class _Walk:
         """``![label](...)`` -> label as written: up to the first ']' after the last event inside it."""
         close = self.raw.find(b"]", content_end)
         return self.text(start + 2, close) if close >= 0 else ""
+
+
+def _escaped(raw: bytes, at: int) -> bool:
+    """Whether the byte at ``at`` follows an odd run of backslashes (a Markdown escape)."""
+    n = 0
+    while at - n > 0 and raw[at - n - 1] == 0x5C:
+        n += 1
+    return n % 2 == 1
 
 
 def _leading(text: str, column: int) -> tuple[str, int]:
