@@ -80,6 +80,8 @@ CONSTRUCTS = [
     "<script></pre>\n[x]: /u", "<style></pre>  \n[x]: /u\n[y]: /v\n\nfoo [x]",
     # an escaped '<' before a CDATA: text in both (and an escaped backslash before one: HTML in both)
     "\\<![CDATA[]]>", "a \\<![CDATA[x] y]]> b", "\\\\<![CDATA[x]]> b",
+    # an ATX heading closed by #s after a tab (CommonMark closes it; pulldown-cmark keeps them)
+    "# *\t# ", "# a\t#", "#\t#", "# a\t\\#", "> # q\t#", "- # i\t##",
     "> ---", "> - - -", "+ + +",
     ">" * 25 + " deep", "> " * 30 + "deeper",
     "[foo]: /url\n\n[foo] bar", "[Foo]: /a\n- [FOO]: /b 't'\n[foo]", "[x][]\n\n[x]: y", "- [a]: b\n\n[a]",

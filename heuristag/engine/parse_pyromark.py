@@ -50,6 +50,10 @@ _REFERENCE_COMMENT = re.compile(r"<!---?>|<!--(?:[^-]|-[^-]|--[^>])*-->")
 _RAW_OPEN = re.compile(r"[ \t]*<(?:pre|script|style|textarea)(?:[ \t>]|$)", re.IGNORECASE)
 _RAW_CLOSE = re.compile(r"</(?:pre|script|style|textarea)>", re.IGNORECASE)
 _PARAGRAPH_EVENTS = ({"Start": "Paragraph"}, {"End": "Paragraph"})
+#: An ATX heading whose closing sequence follows a tab (``# a\t#``): CommonMark closes it, pulldown-cmark
+#: keeps the #s as text.
+_TAB_CLOSED = re.compile(rb"\t#+$")
+_CLOSING = re.compile(r"[ \t]*#+$")
 _BLOCK_ENDS = frozenset({"Paragraph", "CodeBlock", "HtmlBlock", "Item", "BlockQuote", "List", "Heading"})
 
 
@@ -90,6 +94,7 @@ class _Walk:
         self.parts: list[str] | None = None   # the open paragraph's (or heading's) text
         self.first: bool | None = None        # does it start with a link? None: nothing seen yet
         self.heading: int | None = None
+        self.tab_closed = False    # the heading's closing #s follow a tab, which pulldown-cmark keeps as text
         self.images: list[list[str]] = []     # alt text of each open image, innermost last
         self.image_src: list[list[Any]] = []  # [src, start, end, end of its label's content so far]
         self.code: list[str] | None = None
@@ -290,6 +295,8 @@ class _Walk:
         if self.parts is None:
             return
         text = "".join(self.parts).strip()
+        if self.heading is not None and self.tab_closed:
+            text = _CLOSING.sub("", text).rstrip()
         if self.heading is not None:
             self.c.heading(self.heading, text)
         else:
@@ -373,6 +380,7 @@ class _Walk:
             self._flush()
             self.parts, self.first = [], None
             self.heading = int(tag["Heading"]["level"][1])
+            self.tab_closed = _TAB_CLOSED.search(self.raw[rng["start"]:rng["end"]].rstrip()) is not None
         elif "CodeBlock" in tag:
             self._flush()
             kind = tag["CodeBlock"]
