@@ -147,8 +147,17 @@ def misread_cdata(text: str) -> bool:
     return False
 
 
+#: A list marker inside a block quote with a tab after it: markdown-it-py and pulldown-cmark count the
+#: tab's columns from different places (see parse_pyromark.py), so one may read indented code there.
+_QUOTED_LIST_TAB = re.compile(r"^ {0,3}>[> \t]*(?:[-*+]|\d{1,9}[.)])[ ]*\t", re.MULTILINE)
+
+
+def quoted_list_tab(text: str) -> bool:
+    return _QUOTED_LIST_TAB.search(prepare(text)[0]) is not None
+
+
 def known_difference(text: str) -> bool:
-    return longer_comment(text) or misread_cdata(text)
+    return longer_comment(text) or misread_cdata(text) or quoted_list_tab(text)
 
 
 markdown = st.lists(st.sampled_from(PIECES), max_size=80).map("".join).filter(lambda t: not known_difference(t))

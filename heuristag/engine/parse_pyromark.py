@@ -6,7 +6,8 @@ this walker undoes what the reference never does, using each event's source rang
 - emphasis and strong emphasis: their ``*``/``_`` delimiters are put back as text;
 - entities (``&amp;``): the source text is kept, not the character;
 - thematic breaks (``---``, ``* * *``): read as the reference reads them, a paragraph of the line, or
-  nested list items for ``- - -``;
+  nested list items for ``- - -`` (one whose bullet five columns or more follow opens indented code);
+- an ATX heading's closing #s after a tab (``# a\\t#``) close it, as CommonMark says;
 - link reference definitions: escaped before parsing (``\\[x]: /url``), so they stay paragraph text and
   ``[x]`` stays text, as in the reference;
 - a fence's language comes from its source line (the reference does not unescape it);
@@ -25,9 +26,11 @@ tests/test_parsers.py checks identity on the benches, the fixtures and generated
 
 Known to differ, in input no README has: a link or code span with one end inside such a longer comment
 or CDATA (``[a <!--<!---->](u)-->``: the reference has its brackets as text, or inside the comment); a
-label defined more than MAX_DEFINITION_ROUNDS times (the later definitions stay definitions here).
+label defined more than MAX_DEFINITION_ROUNDS times (the later definitions stay definitions here); a tab
+after a list marker inside a block quote (``>>- \\t*``), whose columns the two count differently, so one
+may read indented code where the other reads text.
 An emphasis with one end inside either is read as the reference reads it (its delimiters are text).
-tests/test_parsers.py leaves generated Markdown with such a comment or CDATA out.
+tests/test_parsers.py leaves generated Markdown with such a comment, CDATA or tab out.
 """
 
 from __future__ import annotations
