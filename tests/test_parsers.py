@@ -147,9 +147,10 @@ def misread_cdata(text: str) -> bool:
     return False
 
 
-#: A list marker inside a block quote with a tab after it: markdown-it-py and pulldown-cmark count the
-#: tab's columns from different places (see parse_pyromark.py), so one may read indented code there.
-_QUOTED_LIST_TAB = re.compile(r"^ {0,3}>[> \t]*(?:[-*+]|\d{1,9}[.)])[ ]*\t", re.MULTILINE)
+#: A tab right after a block quote's markers, or after a list marker inside one: markdown-it-py and
+#: pulldown-cmark count its columns from different places (see parse_pyromark.py), so one may read
+#: indented code there.
+_QUOTED_LIST_TAB = re.compile(r"^ {0,3}>[> \t]*(?:(?:[-*+]|\d{1,9}[.)])[ ]*)?\t", re.MULTILINE)
 
 
 def quoted_list_tab(text: str) -> bool:

@@ -27,8 +27,8 @@ tests/test_parsers.py checks identity on the benches, the fixtures and generated
 Known to differ, in input no README has: a link or code span with one end inside such a longer comment
 or CDATA (``[a <!--<!---->](u)-->``: the reference has its brackets as text, or inside the comment); a
 label defined more than MAX_DEFINITION_ROUNDS times (the later definitions stay definitions here); a tab
-after a list marker inside a block quote (``>>- \\t*``), whose columns the two count differently, so one
-may read indented code where the other reads text.
+right after a block quote's markers or a list marker inside one (``>>> \\t*``, ``>>- \\t*``), whose
+columns the two count differently, so one may read indented code where the other reads text.
 An emphasis with one end inside either is read as the reference reads it (its delimiters are text).
 tests/test_parsers.py leaves generated Markdown with such a comment, CDATA or tab out.
 """
