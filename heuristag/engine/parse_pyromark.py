@@ -298,10 +298,8 @@ class _Walk:
         if self.parts is None:
             return
         text = "".join(self.parts).strip()
-        if self.heading is not None and self.tab_closed:
-            text = _CLOSING.sub("", text).rstrip()
         if self.heading is not None:
-            self.c.heading(self.heading, text)
+            self.c.heading(self.heading, _CLOSING.sub("", text) if self.tab_closed else text)
         else:
             self.c.paragraph(text, self.list_depth > 0, bool(self.first))
         self.parts, self.first, self.heading = None, None, None
