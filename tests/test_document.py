@@ -107,6 +107,7 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
         assert extract(f"{pointer}\n\ntinyq is a small message queue for Go.\n").description == \
             "tinyq is a small message queue for Go.", pointer
     assert extract("Read-only views of a tinyq log, in the browser.\n").description.startswith("Read-only views")
+    assert extract("A concurrent map for Rust, like HashMap<K, V>\n").description.endswith("HashMap<K, V>")
 
 
 def test_a_description_that_only_repeats_the_title_is_read_with_the_lead():

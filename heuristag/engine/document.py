@@ -501,7 +501,7 @@ _POINTER = re.compile(
     r"|see (the |a )?(live |online )?demo\b)",
     re.IGNORECASE)
 #: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
-_CALL_TO_ACTION = frozenset("»›→⟶➜➔▶>")
+_CALL_TO_ACTION = frozenset("»›→⟶➜➔▶")  # not ">": a tagline may end in a type, HashMap<K, V>
 
 
 def _is_boilerplate(heading: str, boilerplate: tuple[str, ...]) -> bool:
