@@ -83,16 +83,13 @@ class Document:
     truncated: bool = False
 
     def field_text(self, name: str) -> str:
-        """The text the matcher sees for one field."""
-        if name == "headings":
-            return "\n".join(self.headings)
-        if name == "badges":
-            return "\n".join(self.badges)
-        if name == "links":
-            return "\n".join(self.links)
+        """The text the matcher sees for one field. The reference keeps inline Markdown raw, so the
+        prose loses its emphasis markers here, even inside a word (``**h**ttp`` is http); code keeps its *."""
         if name == "code":
             return "\n".join(f"{c.lang}\n{c.text}" if c.lang else c.text for c in self.code)
-        return getattr(self, name)
+        value = getattr(self, name)
+        text = value if isinstance(value, str) else "\n".join(value)  # headings, badges, links: a line each
+        return text.replace("*", "")
 
 
 def normalise_markdown(text: str) -> str:

@@ -82,8 +82,6 @@ class Matcher:
             raw = doc.field_text(fname)
             if not raw:
                 continue
-            if "*" in raw and fname != "code":
-                raw = raw.replace("*", "")  # emphasis, even inside a word (**h**ttp is http); code keeps its *
             text = normalise(raw) if fname in _PROSE else normalise_lines(raw)
             if self.has_terms:
                 out.extend(self._literals(fname, text))
