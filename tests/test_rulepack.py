@@ -106,6 +106,9 @@ def test_no_long_phrase_is_quoted_from_one_bench_readme(tagger):
     ("[![Deploy](https://example.com/button.svg)](https://heroku.com/deploy?template=x)\n", "web-app",
      "web-app/signal:deploy-buttons"),
     ("## Deploy to Google App Engine\n", "web-app", "web-app/signal:deploy-buttons"),
+    ("## Usage\n\n```\nUsage: tinytool [OPTIONS] FILE\n\nOptions:\n  -h, --help  Show this\n```\n", "cli",
+     "cli/signal:help-output"),
+    ("## Usage\n\n```\n$ ./tinytool --help\n```\n", "cli", "cli/signal:help-output"),
 ])
 def test_code_signals_read_code_line_by_line(tagger, readme, tag, rule):
     """Signals anchored at a line's start fire on any line of a code block, fenced or indented."""
@@ -126,3 +129,25 @@ def test_a_run_script_is_not_a_command_line_program(tagger):
     readme = "# T\n\n## Develop\n\n```\nnpm install\nnpm run build\nyarn serve\n```\n"
     evidence = tagger.matcher_for(builtin_vocabulary()).match(extract(readme))
     assert "cli" not in {e.tag for e in evidence}
+
+
+@pytest.mark.parametrize("code", [
+    "let obj = try JSONSerialization.jsonObject(with: data, options: .allowFragments)",
+    "# level: fast # optional, options: fast, small",
+    "schema = {flags: array.of(string)}",
+    "// a helper to help you parse",
+    "= help: consider removing this semicolon",
+])
+def test_code_that_only_says_options_or_help_is_no_help_output(tagger, code):
+    """A keyword argument, a YAML comment or a compiler hint is not a program's --help."""
+    from heuristag.engine.document import extract
+    evidence = tagger.matcher_for(builtin_vocabulary()).match(extract(f"# T\n\n```\n{code}\n```\n"))
+    assert "cli/signal:help-output" not in {e.rule for e in evidence}
+
+
+def test_a_ui_library_is_read_from_the_widgets_its_body_describes(tagger):
+    readme = ("# tinyscroll\n\nA small package.\n\n## Features\n\nA carousel, a tooltip and a date picker, "
+              "each with a modal mode and a color picker.\n")
+    from heuristag.engine.document import extract
+    evidence = tagger.matcher_for(builtin_vocabulary()).match(extract(readme))
+    assert ("ui", "ui/widgets", "body") in {(e.tag, e.rule, e.field) for e in evidence}
