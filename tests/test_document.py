@@ -108,6 +108,11 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
             "tinyq is a small message queue for Go.", pointer
     assert extract("Read-only views of a tinyq log, in the browser.\n").description.startswith("Read-only views")
     assert extract("A concurrent map for Rust, like HashMap<K, V>\n").description.endswith("HashMap<K, V>")
+    forked = "tinyq is a Go HTTP framework, a fork of [fasthttp](https://example.org/f), for services.\n"
+    assert extract(forked).description.startswith("tinyq is a Go HTTP framework")  # 'http' in a name is no URL
+    assert extract("tinyq: see https://example.org/tinyq for the docs and more.\n").description == ""
+    hook = "You're mid-migration. tinyq moves queues between brokers. It is fast.\n"
+    assert extract(hook).description == "You're mid-migration. tinyq moves queues between brokers."
 
 
 def test_a_description_that_only_repeats_the_title_is_read_with_the_lead():

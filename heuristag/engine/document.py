@@ -182,9 +182,15 @@ class _Blocks:
 
 
 def _first_sentence(text: str) -> str:
-    """Up to the first full stop that ends a sentence: a one-line description is one sentence."""
-    m = _SENTENCE_END.search(text)
-    return text[: m.start() + 1] if m else text
+    """Up to the first full stop that ends a sentence: a one-line description is one sentence.
+
+    A sentence of one to three spaced words ("You're mid-engagement.", "Meet Tiny.") is a hook, not
+    the description: the next one joins it. (Chinese and Japanese put no spaces between words.)
+    """
+    for m in _SENTENCE_END.finditer(text):
+        if text[m.start()] not in ".!?" or text.count(" ", 0, m.start()) >= 3:
+            return text[: m.start() + 1]
+    return text
 
 
 def _indented(raw: str) -> bool:
@@ -555,7 +561,7 @@ class _Collector:
         if self.lead or self.skip_level:
             return
         text = " ".join(text.split())
-        if len(text) < 16 or any(sep in text for sep in (" | ", "·", " • ", "[!", "![", "http")):
+        if len(text) < 16 or any(sep in text for sep in (" | ", "·", " • ", "[!", "![", "http://", "https://")):
             return
         if sum(ch.isalpha() for ch in text) < 12 or (text.isascii() and text.count(" ") < 3 and text[-1] != "."):
             return  # a name, a label, a greeting: not a sentence saying what the project is
