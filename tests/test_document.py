@@ -111,6 +111,11 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
     forked = "tinyq is a Go HTTP framework, a fork of [fasthttp](https://example.org/f), for services.\n"
     assert extract(forked).description.startswith("tinyq is a Go HTTP framework")  # 'http' in a name is no URL
     assert extract("tinyq: see https://example.org/tinyq for the docs and more.\n").description == ""
+    for notice in ("This repository is no longer actively maintained.", "**tinyq was deprecated in 2019.**",
+                   "Also see installing tinyq.", "If you're using tinyq with Rails, see the Rails notes."):
+        assert extract(f"{notice}\n\ntinyq is a small message queue for Go.\n").description == \
+            "tinyq is a small message queue for Go.", notice
+    assert extract("#tinyq by Jo\n\ntinyq is a small message queue for Go.\n").description.startswith("tinyq is")
     hook = "You're mid-migration. tinyq moves queues between brokers. It is fast.\n"
     assert extract(hook).description == "You're mid-migration. tinyq moves queues between brokers."
 
@@ -129,6 +134,18 @@ def test_a_blank_line_stripped_readme_keeps_one_block_per_line():
     stripped = "# tinyq\ntinyq is a small message queue\nInstall it with pip"
     assert extract(stripped).description == "tinyq is a small message queue"
     assert "tinyq is a small message queue\n\nInstall it with pip" in normalise_markdown(stripped)
+
+
+def test_a_line_that_opens_with_a_link_or_code_span_continues_the_paragraph():
+    """CommonMark reads a wrapped line that starts with inline Markdown as the same paragraph."""
+    for line in ("[its site](https://example.org).", "`tinyq` is written in Go.", "**fast** and small.",
+                 "(and small).", "_really_ small."):
+        out = normalise_markdown(f"# T\n\nA queue for Go,\n{line}\n\nEnd.\n")
+        assert f"A queue for Go, {line}\n" in out, line
+    for line in ("[ref]: https://example.org", "[![CI](https://example.org/b.svg)](https://example.org)",
+                 "* an item", "[<a href='https://example.org'>Docs</a>]"):
+        out = normalise_markdown(f"# T\n\nA queue for Go.\n{line}\n\nEnd.\n")
+        assert f"\n{line}\n" in out, line
 
 
 def test_a_line_that_starts_a_block_does_not_continue_the_paragraph():

@@ -26,6 +26,10 @@ _SETEXT = re.compile(r"^(=+|-+)$")
 _PROJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{1,40}")
 _LIST_STARTS = frozenset("-*+0123456789")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(\s|$)")
+#: A line that opens with inline Markdown (a link, code span, emphasis, a bracket or quote) is prose too:
+#: in a paragraph it goes on the paragraph, as CommonMark reads it. Not a link definition, a badge or a list.
+_INLINE_STARTS = frozenset("[`*_(\"'")
+_INLINE_START = re.compile(r"\[(?![!<])(?![^\]]*\]:)|`|\*\*?\S|__?\S|[(\"']\w")
 _BACKTICKS = re.compile(r"`+")
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z(\[*_`\"'])|[。！？]")
@@ -170,7 +174,8 @@ class _Blocks:
             self.prev_text = self.prose_before = False
             return None
         first = line[0]  # prose, not a list item, heading, quote, table, tag, link definition, image
-        continues = _LIST_ITEM.match(line) is None if first.isdigit() else first.isalpha() or ord(first) > 127
+        continues = _LIST_ITEM.match(line) is None if first.isdigit() else first.isalpha() or ord(first) > 127 \
+            or (first in _INLINE_STARTS and _INLINE_START.match(line) is not None)
         if self.spaced and self.prose_before and not after_blank and continues:
             out[-2] = f"{out[-2]} {line}"  # a hard-wrapped paragraph is one paragraph, as CommonMark reads it
             return None
@@ -501,7 +506,13 @@ _POINTER = re.compile(
     r"|(请|請)?(查看|参阅|參閱|访问|訪問)(官方)?(文档|文檔|网站|網站)"
     r"|(the )?(full |complete )?documentation (is|can be) (available|found|at)\b"
     r"|(note|notes|important|notice|caution|attention|deprecated|update)\W*:|warning\b|(注意|重要|提示|公告)\W*[:：]"
-    r"|see (the |a )?(live |online )?demo\b)",
+    r"|see (the |a )?(live |online )?demo\b|also see\b|if you('re| are) using\b[^.]*\bsee\b)",
+    re.IGNORECASE)
+#: A first sentence that says the project's state, not what it is ("This repository is no longer maintained").
+_NOTICE = re.compile(
+    r"\bno longer (actively )?(maintained|developed|supported|updated|under (active )?development)\b"
+    r"|\b(is|has been|was) (now )?(deprecated|archived|unmaintained|discontinued)\b"
+    r"|不再维护|不再維護|停止维护|停止維護",
     re.IGNORECASE)
 #: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
 _CALL_TO_ACTION = frozenset("»›→⟶➜➔▶")  # not ">": a tagline may end in a type, HashMap<K, V>
@@ -565,9 +576,11 @@ class _Collector:
             return
         if sum(ch.isalpha() for ch in text) < 12 or (text.isascii() and text.count(" ") < 3 and text[-1] != "."):
             return  # a name, a label, a greeting: not a sentence saying what the project is
-        if text[-1] in _CALL_TO_ACTION or _POINTER.match(text):
+        if text[-1] in _CALL_TO_ACTION or _POINTER.match(text) or text[0] == "#":
             return  # "Explore the docs »", "Read it in English": a way elsewhere, not what the project is
-        self.lead = _first_sentence(text[:300])
+        lead = _first_sentence(text[:300])
+        if not _NOTICE.search(lead):  # "No longer maintained.": the project's state, not what it is
+            self.lead = lead
 
     def image(self, alt: str, src: str) -> None:
         self.counts["images"] += 1
