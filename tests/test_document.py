@@ -112,10 +112,16 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
     assert extract(forked).description.startswith("tinyq is a Go HTTP framework")  # 'http' in a name is no URL
     assert extract("tinyq: see https://example.org/tinyq for the docs and more.\n").description == ""
     for notice in ("This repository is no longer actively maintained.", "**tinyq was deprecated in 2019.**",
-                   "Also see installing tinyq.", "If you're using tinyq with Rails, see the Rails notes."):
+                   "Also see installing tinyq.", "If you're using tinyq with Rails, see the Rails notes.",
+                   "Hello tinyq users, welcome back.", "Logo by Jo Smith, under CC BY 4.0.",
+                   "by Jo Smith, Al Jones and Bo Li.", "Install it with npm, Yarn or Bower:",
+                   "pip install tinyq --upgrade", "... so better check this first.",
+                   "DO NOT POST THE SOLUTIONS TO THESE LABS ONLINE.", "This project moved to tinyq/tinyq in 2024.",
+                   "If you use tinyq in your research, please cite the paper."):
         assert extract(f"{notice}\n\ntinyq is a small message queue for Go.\n").description == \
             "tinyq is a small message queue for Go.", notice
     assert extract("#tinyq by Jo\n\ntinyq is a small message queue for Go.\n").description.startswith("tinyq is")
+    assert extract("A JSON API for NASA and ESA data, in Go.\n").description.startswith("A JSON API")  # acronyms
     hook = "You're mid-migration. tinyq moves queues between brokers. It is fast.\n"
     assert extract(hook).description == "You're mid-migration. tinyq moves queues between brokers."
 

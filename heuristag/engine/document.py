@@ -186,6 +186,12 @@ class _Blocks:
         return None
 
 
+def _shouted(text: str) -> bool:
+    """Mostly capitals: a warning ("DO NOT DISTRIBUTE ..."), not a tagline; acronyms alone do not count."""
+    letters = [ch for ch in text[:120] if ch.isascii() and ch.isalpha()]
+    return len(letters) >= 20 and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+
+
 def _first_sentence(text: str) -> str:
     """Up to the first full stop that ends a sentence: a one-line description is one sentence.
 
@@ -506,13 +512,19 @@ _POINTER = re.compile(
     r"|(请|請)?(查看|参阅|參閱|访问|訪問)(官方)?(文档|文檔|网站|網站)"
     r"|(the )?(full |complete )?documentation (is|can be) (available|found|at)\b"
     r"|(note|notes|important|notice|caution|attention|deprecated|update)\W*:|warning\b|(注意|重要|提示|公告)\W*[:：]"
-    r"|see (the |a )?(live |online )?demo\b|also see\b|if you('re| are) using\b[^.]*\bsee\b)",
+    r"|see (the |a )?(live |online )?demo\b|also see\b|if you('re| are) using\b[^.]*\bsee\b"
+    r"|hello,? (everyone|there|all|folks|friends|\S+ users)\b"  # a greeting
+    r"|(photos?|images?|pictures?|logos?|artwork|illustrations?|icons?) (by|from|courtesy)\b|inspired by\b"
+    r"|by [^,.]{2,40}(,| and )"  # credits: who drew the logo, who wrote it
+    r"|install (it )?(with|via|using|from)\b|(the )?(simplest|easiest|quickest|fastest|recommended) way to\b"
+    r"|(pip3?|npm|yarn|pnpm|go|cargo|brew|gem|composer|apt|apt-get) (install|get|add|i) "  # a command as text
+    r"|\.\.\.|…|\d+、)",  # a fragment carried on from elsewhere, a numbered step
     re.IGNORECASE)
 #: A first sentence that says the project's state, not what it is ("This repository is no longer maintained").
 _NOTICE = re.compile(
     r"\bno longer (actively )?(maintained|developed|supported|updated|under (active )?development)\b"
     r"|\b(is|has been|was) (now )?(deprecated|archived|unmaintained|discontinued)\b"
-    r"|不再维护|不再維護|停止维护|停止維護",
+    r"|\b(has )?moved (from|to)\b|\bplease cite\b|不再维护|不再維護|停止维护|停止維護",
     re.IGNORECASE)
 #: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
 _CALL_TO_ACTION = frozenset("»›→⟶➜➔▶")  # not ">": a tagline may end in a type, HashMap<K, V>
@@ -576,7 +588,7 @@ class _Collector:
             return
         if sum(ch.isalpha() for ch in text) < 12 or (text.isascii() and text.count(" ") < 3 and text[-1] != "."):
             return  # a name, a label, a greeting: not a sentence saying what the project is
-        if text[-1] in _CALL_TO_ACTION or _POINTER.match(text) or text[0] == "#":
+        if text[-1] in _CALL_TO_ACTION or _POINTER.match(text) or text[0] == "#" or _shouted(text):
             return  # "Explore the docs »", "Read it in English": a way elsewhere, not what the project is
         lead = _first_sentence(text[:300])
         if not _NOTICE.search(lead):  # "No longer maintained.": the project's state, not what it is
