@@ -169,3 +169,18 @@ def test_prose_loses_its_emphasis_markers_and_code_keeps_its_asterisks(tmp_path)
     doc = extract("# x\n\nAn **h**ttp **c**lient.\n\n```python\nfrom x import *\n```\n")
     found = {(e.field, e.text) for e in m.match(doc)}
     assert ("body", "http client") in found and ("code", "import *") in found
+
+
+def test_terms_in_a_descriptions_feature_clause_carry_its_share(tmp_path):
+    d = tmp_path / "r"
+    d.mkdir()
+    (d / "auth.yaml").write_text("tag: authentication\nkeywords:\n  - {terms: [user authentication], weight: 2}\n"
+                                 "patterns:\n  - {regex: 'user authentication', weight: 1}\n")
+    (d / "signals.yaml").write_text("feature_clauses:\n  share: 0.5\n  patterns: ['\\bcomes with\\b[^.]*']\n")
+    matcher = Matcher(load_rules([d], builtin=False))
+    listed = matcher.match(extract("# x\n", "A bookmark manager. Comes with user authentication."))
+    assert {(e.rule, e.weight, e.share) for e in listed} == {("authentication/keywords1", 1.0, 0.5),
+                                                             ("authentication/pattern1", 1.0, 1.0)}
+    said = matcher.match(extract("Comes with user authentication.\n", "User authentication for teams."))
+    assert {(e.field, e.weight) for e in said if e.rule == "authentication/keywords1"} == {("description", 2.0),
+                                                                                       ("body", 2.0)}

@@ -159,3 +159,27 @@ def test_an_edited_builtin_file_the_schema_refuses_is_a_one_line_error_at_its_li
             load_rules()
         assert info.value.where.startswith(f"{broken}:")
         assert "regex" in info.value.message and "\n" not in str(info.value)
+
+
+def test_feature_clauses_layer_and_a_bad_one_is_named(tmp_path):
+    base = load_rules()
+    d = write(tmp_path / "s", "signals.yaml", "feature_clauses:\n  share: 0.25\n  patterns: ['\\bwith extras\\b.*']\n")
+    rs = load_rules([d])
+    assert rs.feature_clause_share == 0.25
+    assert rs.feature_clauses[:-1] == base.feature_clauses and rs.feature_clauses[-1][0] == "\\bwith extras\\b.*"
+    bad = write(tmp_path / "b", "signals.yaml", "feature_clauses:\n  patterns: ['(unclosed']\n")
+    with pytest.raises(HeuristagError) as info:
+        Tagger(rules_dirs=[bad]).tag("# x\n", "y")
+    assert "signals.yaml" in str(info.value) and "feature_clauses.patterns[" in str(info.value)
+    wrong = write(tmp_path / "w", "signals.yaml", "feature_clauses:\n  share: 2\n")
+    with pytest.raises(HeuristagError) as info:
+        load_rules([wrong])
+    assert "feature_clauses.share" in str(info.value)
+
+
+def test_a_feature_the_description_lists_is_not_what_the_project_is(tmp_path):
+    """'支持 …、用户认证、… 等功能' lists what a blog does; at full weight 认证 would be a second answer."""
+    said = "一款开源的博客系统，支持 Markdown 编辑、用户认证、评论等功能"
+    assert [t.name for t in Tagger().tag("# x\n", said).tags] == ["blog"]
+    full = write(tmp_path / "full", "signals.yaml", "feature_clauses:\n  share: 1.0\n")
+    assert "authentication" in [t.name for t in Tagger(rules_dirs=[full]).tag("# x\n", said).tags]

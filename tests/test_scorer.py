@@ -190,3 +190,16 @@ def test_builtin_kind_tags_are_the_documented_ones(tagger):
                             "ui", "learning-resource", "server", "dev-exp-lib"])
     listed = guide.split("Tags marked `kind: true`", 1)[1].split("answer the first", 1)[0]
     assert all(k in listed for k in kinds)
+
+
+def test_a_refitted_weight_keeps_the_share_of_a_feature_clause():
+    """`tune` sets a rule's weight; a hit inside a feature clause still carries its share of it."""
+    from heuristag.engine.scorer import Params
+
+    listed = Evidence("a", "a/core", "description", "x", 0, 1.0, 0.5)
+    refit = score([listed], RULES, None, 3, params=Params(weights={"a/core": 4.0})).scores[0].score
+    assert refit == score([ev("a", "description", weight=2.0)], RULES, None, 3).scores[0].score
+    strongest = [listed, ev("a", "description", pos=9, weight=2.0)]  # the full hit is the rule's strongest
+    both_full = [ev("a", "description", weight=4.0), ev("a", "description", pos=9, weight=4.0)]
+    assert score(strongest, RULES, None, 3, params=Params(weights={"a/core": 4.0})).scores[0].score == \
+        score(both_full, RULES, None, 3).scores[0].score

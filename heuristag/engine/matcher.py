@@ -33,6 +33,9 @@ class Evidence(NamedTuple):
     text: str
     position: int
     weight: float
+    #: The part of its rule's weight the hit carries: below 1 inside a description's feature clause
+    #: ("supports A, B and C"), so a weight `tune` refits is scaled by it as the rule's own weight is.
+    share: float = 1.0
 
 
 def compile_pattern(regex: str, where: str) -> re2._Regexp:
@@ -74,6 +77,8 @@ class Matcher:
         ]
         self.field_patterns = {f: field_patterns([pr for pr in self.patterns if f in pr[0].fields]) for f in FIELDS}
         self.features: tuple[FeatureRule, ...] = rules.features
+        self.clauses = feature_clauses(rules)
+        self.clause_share = rules.feature_clause_share
 
     def match(self, doc: Document) -> list[Evidence]:
         """All evidence in a document, in a fixed order (field, position, rule)."""
@@ -83,11 +88,13 @@ class Matcher:
             if not raw:
                 continue
             text = normalise(raw) if fname in _PROSE else normalise_lines(raw)
-            if self.has_terms:
-                out.extend(self._literals(fname, text))
+            found = self._literals(fname, text) if self.has_terms else []
+            if fname == "description" and self.clauses is not None and found:
+                found = _listed(found, text, self.clauses, self.clause_share)
             patterns = self.field_patterns[fname]
             if patterns.rules:
-                out.extend(_pattern_evidence(fname, text, patterns))
+                found.extend(_pattern_evidence(fname, text, patterns))
+            out.extend(found)
         for f in self.features:
             value = doc.features.get(f.feature)
             if value is None:
@@ -196,6 +203,29 @@ def _pattern_evidence(fname: str, text: str, patterns: FieldPatterns) -> list[Ev
             found = found if isinstance(found, str) else found.decode("ascii")
             out.append(Evidence(rule.tag, rule.name, fname, found[:80], m.start(), rule.weight))
     return out
+
+
+def feature_clauses(rules: RuleSet) -> re2._Regexp | None:
+    """One RE2 alternation of the rule set's feature clauses; None when there are none or they weigh
+    in full (share 1). Each is compiled alone first, so a bad one is named with its file."""
+    if not rules.feature_clauses or rules.feature_clause_share == 1.0:
+        return None
+    for i, (regex, source) in enumerate(rules.feature_clauses):
+        compile_pattern(regex, f"{source}: feature_clauses.patterns[{i}]")
+    union = "|".join(f"(?:{regex})" for regex, _source in rules.feature_clauses)
+    return compile_pattern(union, "feature_clauses")
+
+
+def _listed(found: list[Evidence], text: str, clauses: re2._Regexp, share: float) -> list[Evidence]:
+    """What a one-liner lists as features ("支持 A、B 等功能", "comes with user authentication") it does
+    along the way; it is not what the project is: positive term hits inside a clause carry ``share``.
+    Patterns keep their weight: they are written to read their own context ("a library for Go")."""
+    data: str | bytes = text.encode("ascii") if text.isascii() else text
+    spans = [m.span() for m in clauses.finditer(data)]
+    if not spans:
+        return found
+    return [e._replace(weight=e.weight * share, share=share)
+            if e.weight > 0 and any(a <= e.position < b for a, b in spans) else e for e in found]
 
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")

@@ -25,7 +25,8 @@ ALL_FIELDS = frozenset(FIELDS)
 DEFAULT_FIELDS = ALL_FIELDS - {"code", "links"}
 MAX_PATTERN_CHARS = 1000
 #: The keys of a file that is not a tag file: signals.yaml, relations.yaml.
-SETTINGS_KEYS = ("signals", "features", "field_weights", "scoring", "boilerplate_headings", "stand_in")
+SETTINGS_KEYS = ("signals", "features", "field_weights", "scoring", "boilerplate_headings", "stand_in",
+                 "feature_clauses")
 
 #: The one set of defaults: a pack that leaves out ``field_weights`` or ``scoring`` gets exactly these,
 #: which are also the built-in pack's values (docs/RULES_GUIDE.md tabulates them; a test keeps the three equal).
@@ -113,6 +114,9 @@ class RuleSet:
     #: vocabulary has the other but not it (heuristag/relabel.py); sorted, later layers override.
     stand_ins: tuple[tuple[str, str, float], ...] = ()
     calibration: Calibration | None = None   # score -> P(right), fitted by `heuristag tune` (calibrate.py)
+    #: (regex, source file): a description's feature clauses, whose hits weigh ``feature_clause_share``
+    feature_clauses: tuple[tuple[str, str], ...] = ()
+    feature_clause_share: float = 1.0
 
     def all_groups(self) -> Iterable[TermGroup]:
         for key in sorted(self.tags):
@@ -290,6 +294,10 @@ def _apply_signals(rs: RuleSet, data: dict[str, Any], source: str) -> RuleSet:
             if not isinstance(concept, str) or not isinstance(other, str):
                 raise HeuristagError(source, f"stand_in: concept names must be text, got {concept!r}: {other!r}")
             stand_ins[(tag_key(concept), tag_key(other))] = float(share)
+    clauses = data.get("feature_clauses") or {}
+    added = tuple((str(r), source) for r in clauses.get("patterns") or ())
+    rs = replace(rs, feature_clauses=rs.feature_clauses + added,
+                 feature_clause_share=float(clauses.get("share", rs.feature_clause_share)))
     boiler = rs.boilerplate_headings
     if data.get("boilerplate_headings"):
         boiler = tuple(dict.fromkeys(boiler + tuple(normalise(h) for h in data["boilerplate_headings"])))

@@ -29,7 +29,7 @@ REASONS = (CHOSEN, FALLBACK, BELOW_THRESHOLD, BELOW_CUT, BEYOND_SLOTS, NO_EVIDEN
 
 _EMPTY: Mapping[str, float] = MappingProxyType({})
 
-#: tag -> field -> rule -> [weight, count]
+#: tag -> field -> rule -> [weight, count, share]: the strongest hit's weight and share (Evidence.share)
 Hits = dict[str, dict[str, dict[str, list[float]]]]
 Contribution = tuple[str, str, float]   # (rule, field, points)
 
@@ -109,16 +109,17 @@ def collect(evidence: Iterable[Evidence], allowed: frozenset[str] | None) -> tup
     hits: Hits = {}
     by_tag: dict[str, list[Evidence]] = {}
     for ev in evidence:
-        tag, rule, fname, _text, _position, weight = ev
+        tag, rule, fname, _text, _position, weight, share = ev
         if allowed is not None and tag not in allowed:
             continue
         by_tag.setdefault(tag, []).append(ev)
         rules_hit = hits.setdefault(tag, {}).setdefault(fname, {})
         slot = rules_hit.get(rule)
         if slot is None:
-            rules_hit[rule] = [weight, 1]
+            rules_hit[rule] = [weight, 1, share]
         else:
-            slot[0] = max(slot[0], weight) if weight > 0 else min(slot[0], weight)
+            if weight > slot[0] if weight > 0 else weight < slot[0]:
+                slot[0], slot[2] = weight, share
             slot[1] += 1
     return hits, by_tag
 
@@ -133,10 +134,10 @@ def supported(hits: Hits, needs_support: frozenset[str]) -> Hits:
         return hits
     out = hits
     for tag, fields in hits.items():
-        generic = {r for f in fields.values() for r, (w, _c) in f.items() if w > 0 and r in needs_support}
+        generic = {r for f in fields.values() for r, (w, *_) in f.items() if w > 0 and r in needs_support}
         if not generic:
             continue
-        if any(w > 0 and r not in needs_support for f in fields.values() for r, (w, _c) in f.items()):
+        if any(w > 0 and r not in needs_support for f in fields.values() for r, (w, *_) in f.items()):
             continue
         alone = {r for r in generic if len(_places(f for f, rs in fields.items() if r in rs)) < 2}
         if not alone:
@@ -172,8 +173,9 @@ def field_points(fname: str, rules_hit: Mapping[str, list[float]], knobs: Knobs,
     negatives = []
     raw = 0.0
     for rule in sorted(rules_hit):
-        w, count = rules_hit[rule]
-        w = weights.get(rule, w)
+        w, count, share = rules_hit[rule]
+        if rule in weights:
+            w = weights[rule] * share
         if w < 0:
             negatives.append((rule, w * weight))
         else:
