@@ -109,6 +109,8 @@ def test_no_long_phrase_is_quoted_from_one_bench_readme(tagger):
     ("## Usage\n\n```\nUsage: tinytool [OPTIONS] FILE\n\nOptions:\n  -h, --help  Show this\n```\n", "cli",
      "cli/signal:help-output"),
     ("## Usage\n\n```\n$ ./tinytool --help\n```\n", "cli", "cli/signal:help-output"),
+    ("## Usage\n\n```html\n<script src=\"dist/tiny.min.js\"></script>\n```\n", "lib", "lib/signal:page-include"),
+    ("## Usage\n\n```js\n$('.gallery').tinyslide({ speed: 2 });\n```\n", "lib", "lib/signal:page-include"),
 ])
 def test_code_signals_read_code_line_by_line(tagger, readme, tag, rule):
     """Signals anchored at a line's start fire on any line of a code block, fenced or indented."""
