@@ -257,3 +257,15 @@ def test_bare_urls_on_every_bench_readme_and_hostile_text():
     t0 = time.process_time()
     sub_bare_urls(_marked, "xwww. " * 50_000 + "a://b")  # failing markers do not rescan the text
     assert time.process_time() - t0 < 2
+
+
+def test_contributing_and_security_policy_sections_are_boilerplate():
+    """How to send a patch or report a vulnerability says nothing of what the project is."""
+    from heuristag.engine.rules import load_rules
+
+    boiler = load_rules().boilerplate_headings
+    readme = ("# tinyq\n\nA queue.\n\n## Security Policy\n\nWe take security seriously.\n\n"
+              "## Contributing\n\nRun the unit tests first.\n\n## 参与贡献\n\n提交代码前请先运行测试。\n")
+    doc = extract(readme, "", boiler)
+    assert "security" not in doc.body and "unit tests" not in doc.body and "测试" not in doc.body
+    assert extract("# tinyq\n\n## Security\n\nTLS everywhere.\n", "", boiler).body == "TLS everywhere."
