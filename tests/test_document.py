@@ -269,3 +269,13 @@ def test_contributing_and_security_policy_sections_are_boilerplate():
     doc = extract(readme, "", boiler)
     assert "security" not in doc.body and "unit tests" not in doc.body and "测试" not in doc.body
     assert extract("# tinyq\n\n## Security\n\nTLS everywhere.\n", "", boiler).body == "TLS everywhere."
+
+
+def test_a_readme_runs_its_own_name_named_by_title_or_else_by_what_it_installs():
+    untitled = ("Adds returns to Go code.\n\n    go get -u github.com/someone/tinyfix\n\n"
+                "Run it:\n\n    tinyfix file.go\n")
+    assert extract(untitled).features["self_command_lines"] == 1
+    emoji = "# 🧰 tinyq - a queue\n\n```\n$ tinyq serve --port 80\n```\n"
+    assert extract(emoji).features["self_command_lines"] == 1
+    helper = "# 🧰 MyTool - a site\n\n```\nnpm install -g pnpm\npnpm install && pnpm start\n```\n"
+    assert extract(helper).features["self_command_lines"] == 0  # a title names the project, not its tools

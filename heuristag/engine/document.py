@@ -24,6 +24,8 @@ _FENCE_STARTS = ("```", "~~~")  # what _FENCE needs, tested first: one C call wh
 _ATX = re.compile(r"^#{1,6}(\s|$)")
 _SETEXT = re.compile(r"^(=+|-+)$")
 _PROJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{1,40}")
+#: A title's name, after what may come before it: space, an emoji standing in for a logo ("🧰 MyIP - ...").
+_TITLE_NAME = re.compile(r"\W{0,4}([A-Za-z][A-Za-z0-9_.-]{1,40})")
 _LIST_STARTS = frozenset("-*+0123456789")
 _LIST_ITEM = re.compile(r"^([-*+]|\d{1,9}[.)])(\s|$)")
 #: A line that opens with inline Markdown (a link, code span, emphasis, a bracket or quote) is prose too:
@@ -669,11 +671,13 @@ class _Collector:
 
 def self_command_lines(title: str, code: Sequence[CodeBlock]) -> int:
     """Code lines that run the project by its own name (``$ tinytool build file``): a program run from a
-    shell. An assignment or call (``tinytool = ...``, ``tinytool(...)``) is not a command line."""
-    m = _PROJECT_NAME.match(title.strip()) if code else None
-    if not m:
+    shell. An assignment or call (``tinytool = ...``, ``tinytool(...)``) is not a command line. Without
+    a title, the name is what the README installs (``go get github.com/someone/tinytool``)."""
+    m = _TITLE_NAME.match(title) if code else None
+    name = m.group(1) if m else _installed_name(code) if code and not title else ""
+    if not name:
         return 0
-    name = m.group(0).lower() + " "
+    name = name.lower() + " "
     count = 0
     for block in code:
         text = block.text.lower()
@@ -686,6 +690,21 @@ def self_command_lines(title: str, code: Sequence[CodeBlock]) -> int:
             if line.startswith(name) and line[len(name):].lstrip()[:1] not in ("=", "(", ":", "{"):
                 count += 1
     return count
+
+
+#: An install command and its package (flags skipped): the last part of its path, before any @version.
+_INSTALL = re.compile(r"(?:^|\n)\$? ?(?:go (?:get|install)|cargo install|pipx? install|pip3 install|npm (?:install|i)"
+                      r"|brew install|gem install)(?: -\S+)* ([^\s@]+)")
+
+
+def _installed_name(code: Sequence[CodeBlock]) -> str:
+    """The name of the first package a code block installs, or ""."""
+    for block in code:
+        m = _INSTALL.search(block.text)
+        if m:
+            found = _PROJECT_NAME.match(m.group(1).rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"))
+            return found.group(0) if found else ""
+    return ""
 
 
 def _with_lead(description: str, title: str, lead: str) -> str:
