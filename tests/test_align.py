@@ -91,6 +91,7 @@ def index(tagger):
     ("database", "database", NAME),
     ("Declarative-GUI ", "declarative-gui", NAME),
     ("kubernetes", "k8s", ALIAS),
+    ("data-science", "data", ALIAS),            # a popular GitHub topic
     ("Self_Hosted", "self-hosted", NORMALISED),
     ("Web Apps", "web-app", NORMALISED),
     ("数据库", "database", TRANSLATION),
