@@ -60,3 +60,15 @@ def test_explain_marks_the_kind_tags_in_any_vocabulary():
     line = next(ln for ln in text.splitlines() if ln.startswith("+ 库"))
     assert "  kind" in line
     assert "kind" not in next(ln for ln in text.splitlines() if ln.startswith("+ 人工智能"))
+
+
+def test_a_term_in_a_feature_clause_is_shown_as_a_listed_feature(tmp_path):
+    """Its points are lowered by signals.yaml feature_clauses; explain says so, in text and JSON."""
+    readme = tmp_path / "README.md"
+    readme.write_text("# marks\n\nKeeps bookmarks.\n", "utf-8")
+    args = ["explain", str(readme), "--description", "A bookmark manager. Comes with user authentication.",
+            "--why", "authentication"]
+    text = run_cli(*args).stdout.decode()
+    assert "'user authentication (listed feature, x0.5)'" in text
+    data = json.loads(run_cli(*args, "--json").stdout)
+    assert {e["share"] for e in data["tags"][0]["evidence"] if e["text"] == "user authentication"} == {0.5}

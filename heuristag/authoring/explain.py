@@ -9,6 +9,7 @@ from ..engine.scorer import NO_EVIDENCE, NOT_IN_VOCABULARY, TagScore
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..engine.align import VocabularyAlignment
+    from ..engine.matcher import Evidence
 
 
 def why(result: Result, name: str, vocabulary: Any, rules: Any) -> TagScore:
@@ -62,13 +63,18 @@ def render_text(result: Result, runners_up: int = 3, max_lines: int = 8,
         if aligned:
             lines.append(f"      {aligned}")
         for rule, fname, points in s.contributions[:max_lines]:
-            samples = sorted({e.text for e in s.evidence if e.rule == rule and e.field == fname})[:3]
+            samples = sorted({_sample(e) for e in s.evidence if e.rule == rule and e.field == fname})[:3]
             lines.append(f"      {points:+7.2f}  {rule:<36} {fname:<11} {', '.join(repr(t) for t in samples)}")
         if len(s.contributions) > max_lines:
             lines.append(f"      ... {len(s.contributions) - max_lines} more")
     if not lines:
         lines.append("  (no evidence for any tag of the vocabulary)")
     return "\n".join(lines)
+
+
+def _sample(e: Evidence) -> str:
+    """The matched text, marked where a feature clause lowered its weight (signals.yaml feature_clauses)."""
+    return e.text if e.share == 1.0 else f"{e.text} (listed feature, x{e.share:g})"
 
 
 def render_json(result: Result, runners_up: int = 3, alignment: VocabularyAlignment | None = None,
@@ -82,6 +88,6 @@ def render_json(result: Result, runners_up: int = 3, alignment: VocabularyAlignm
             "alignment": a.as_dict() if a is not None else None,
             "contributions": [{"rule": r, "field": f, "points": p} for r, f, p in s.contributions],
             "evidence": [{"rule": e.rule, "field": e.field, "text": e.text, "position": e.position,
-                          "weight": e.weight} for e in s.evidence[:200]],
+                          "weight": e.weight, "share": e.share} for e in s.evidence[:200]],
         })
     return {"id": result.id, "result": result.as_dict(), "tags": tags}
