@@ -279,3 +279,13 @@ def test_a_readme_runs_its_own_name_named_by_title_or_else_by_what_it_installs()
     assert extract(emoji).features["self_command_lines"] == 1
     helper = "# 🧰 MyTool - a site\n\n```\nnpm install -g pnpm\npnpm install && pnpm start\n```\n"
     assert extract(helper).features["self_command_lines"] == 0  # a title names the project, not its tools
+
+
+@pytest.mark.parametrize("parser", ["markdown-it", "fast"])
+def test_a_first_heading_that_names_a_section_is_no_title(parser, monkeypatch):
+    """Without a level-1 heading the first heading stands for the title, unless it is 'Features' and the like."""
+    monkeypatch.setenv("HEURISTAG_PARSER", parser)
+    assert extract("## ✨ Features\n\nFast.\n\n## Install\n").title == ""
+    assert extract("### 📚 文档\n\n见官网。\n").title == ""
+    assert extract("## tinyq\n\nA queue.\n\n## Features\n").title == "tinyq"
+    assert extract("# Features\n\nA README whose project is called Features.\n").title == "Features"  # a real h1

@@ -532,6 +532,24 @@ _NOTICE = re.compile(
 _CALL_TO_ACTION = frozenset("»›→⟶➜➔▶")  # not ">": a tagline may end in a type, HashMap<K, V>
 
 
+#: What a README's sections are called: a first heading that is one of these, with no level-1 heading
+#: before it, names a section ("Features", "简介"), not the project, so the README has no title.
+_SECTION_NAMES = frozenset({
+    "features", "feature", "overview", "introduction", "intro", "getting started", "quick start", "quickstart",
+    "installation", "install", "usage", "documentation", "docs", "links", "resources", "example", "examples",
+    "demo", "demos", "screenshot", "screenshots", "contents", "table of contents", "toc", "about", "motivation",
+    "performance", "details", "releases", "release notes", "changelog", "faq", "need help", "support",
+    "requirements", "prerequisites", "background", "description", "summary", "highlights", "news",
+    "announcement", "status", "preview", "guided tour", "how it works", "key features", "main features",
+    "功能", "功能特性", "特性", "特点", "简介", "介绍", "项目介绍", "项目简介", "概述", "说明", "文档", "安装", "使用",
+    "目录", "演示", "截图", "预览", "機能", "概要", "はじめに", "インストール", "使い方"})
+
+
+def _is_section_name(heading: str) -> bool:
+    """The heading, without emoji and punctuation, is a section's name (``✨ Features``, ``📚 文档``)."""
+    return " ".join(_PUNCT.sub(" ", heading.casefold()).split()) in _SECTION_NAMES
+
+
 def _is_boilerplate(heading: str, boilerplate: tuple[str, ...]) -> bool:
     """The heading is one of ``boilerplate``, starts with one and a space, or holds a non-ASCII one."""
     h = " ".join(_PUNCT.sub(" ", heading.casefold()).split())
@@ -653,7 +671,7 @@ class _Collector:
 
     def finish(self, description: str, truncated: bool) -> Document:
         """The Document: shared by every parser, so they agree on the rest. URLs in prose go to links."""
-        if not self.title and self.headings:
+        if not self.title and self.headings and not _is_section_name(self.headings[0]):
             self.title = self.headings[0]
         body, body_urls = split_urls("\n".join(self.body))
         counts = dict(self.counts)
