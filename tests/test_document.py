@@ -117,11 +117,15 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
                    "by Jo Smith, Al Jones and Bo Li.", "Install it with npm, Yarn or Bower:",
                    "pip install tinyq --upgrade", "... so better check this first.",
                    "DO NOT POST THE SOLUTIONS TO THESE LABS ONLINE.", "This project moved to tinyq/tinyq in 2024.",
-                   "If you use tinyq in your research, please cite the paper."):
+                   "If you use tinyq in your research, please cite the paper.",
+                   "tinyq is licensed under the Apache License 2.0.", "**Home: tinyq.example.org** **Email: a@b.c**",
+                   "点击这里打开在线版本，排版更好看。", "1.本项目仅供学习研究，禁止用于任何商业项目",
+                   "1: v1 the first step of the tinyq course"):
         assert extract(f"{notice}\n\ntinyq is a small message queue for Go.\n").description == \
             "tinyq is a small message queue for Go.", notice
     assert extract("#tinyq by Jo\n\ntinyq is a small message queue for Go.\n").description.startswith("tinyq is")
     assert extract("A JSON API for NASA and ESA data, in Go.\n").description.startswith("A JSON API")  # acronyms
+    assert extract("2.0 of tinyq is a small message queue for Go.\n").description.startswith("2.0 of")  # no step
     hook = "You're mid-migration. tinyq moves queues between brokers. It is fast.\n"
     assert extract(hook).description == "You're mid-migration. tinyq moves queues between brokers."
 

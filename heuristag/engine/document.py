@@ -520,13 +520,17 @@ _POINTER = re.compile(
     r"|by [^,.]{2,40}(,| and )"  # credits: who drew the logo, who wrote it
     r"|install (it )?(with|via|using|from)\b|(the )?(simplest|easiest|quickest|fastest|recommended) way to\b"
     r"|(pip3?|npm|yarn|pnpm|go|cargo|brew|gem|composer|apt|apt-get) (install|get|add|i) "  # a command as text
-    r"|\.\.\.|…|\d+、)",  # a fragment carried on from elsewhere, a numbered step
+    r"|(home|homepage|website|email|e mail|contact|docs|documentation|chat|discord)\s?[:：]"  # contact lines
+    r"|(请|請)?(点击|點擊)"  # "click here"
+    r"|\.\.\.|…|\d{1,2}\s?[:：、.)](?!\d))",  # a fragment carried on from elsewhere, a numbered step
     re.IGNORECASE)
 #: A first sentence that says the project's state, not what it is ("This repository is no longer maintained").
 _NOTICE = re.compile(
     r"\bno longer (actively )?(maintained|developed|supported|updated|under (active )?development)\b"
     r"|\b(is|has been|was) (now )?(deprecated|archived|unmaintained|discontinued)\b"
-    r"|\b(has )?moved (from|to)\b|\bplease cite\b|不再维护|不再維護|停止维护|停止維護",
+    r"|\b(has )?moved (from|to)\b|\bplease cite\b|不再维护|不再維護|停止维护|停止維護"
+    r"|\b(is |are )?(dual )?licensed under\b|\bfor (educational|research|learning) purposes only\b"
+    r"|仅供(学习|研究|参考|交流)|僅供(學習|研究|參考|交流)|禁止用于|禁止用於",
     re.IGNORECASE)
 #: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
 _CALL_TO_ACTION = frozenset("»›→⟶➜➔▶")  # not ">": a tagline may end in a type, HashMap<K, V>
