@@ -120,7 +120,10 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
                    "If you use tinyq in your research, please cite the paper.",
                    "tinyq is licensed under the Apache License 2.0.", "**Home: tinyq.example.org** **Email: a@b.c**",
                    "点击这里打开在线版本，排版更好看。", "1.本项目仅供学习研究，禁止用于任何商业项目",
-                   "1: v1 the first step of the tinyq course"):
+                   "1: v1 the first step of the tinyq course", "See full documentation at tinyq.example.org.",
+                   "[📖 Documentation][docs]", "English (by Google Translate)", "(tweet from a happy user)",
+                   "This project is under active development.", "Tired of slow queues?",
+                   "We accept submissions to the tinyq hub through pull requests."):
         assert extract(f"{notice}\n\ntinyq is a small message queue for Go.\n").description == \
             "tinyq is a small message queue for Go.", notice
     assert extract("#tinyq by Jo\n\ntinyq is a small message queue for Go.\n").description.startswith("tinyq is")

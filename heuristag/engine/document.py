@@ -188,6 +188,17 @@ class _Blocks:
         return None
 
 
+def _tagline_like(text: str) -> bool:
+    """A paragraph that may say what the project is: a sentence, not a nav bar, a label or a pointer."""
+    if len(text) < 16 or any(sep in text for sep in (" | ", "·", " • ", "[!", "![", "http://", "https://")):
+        return False
+    if sum(ch.isalpha() for ch in text) < 12 or (text.isascii() and text.count(" ") < 3 and text[-1] != "."):
+        return False  # a name, a label, a greeting: not a sentence saying what the project is
+    # "Explore the docs »", "Read it in English", "#Title by Jo", "(tweet from ...)", a shouted warning
+    return not (text[-1] in _CALL_TO_ACTION or _POINTER.match(text) or text[0] == "#" or _shouted(text)
+                or (text[0] == "(" and text[-1] == ")"))
+
+
 def _shouted(text: str) -> bool:
     """Mostly capitals: a warning ("DO NOT DISTRIBUTE ..."), not a tagline; acronyms alone do not count."""
     letters = [ch for ch in text[:120] if ch.isascii() and ch.isalpha()]
@@ -509,7 +520,8 @@ _PUNCT = re.compile(r"[^\w\s]")
 #: A line that sends the reader elsewhere (to the docs, a website, a translation), said first.
 _POINTER = re.compile(
     r"\W*(read (it |this |the docs |more )?(on|in) |read the (docs|documentation)\b"
-    r"|visit (the|our|its|plugin|project)\b|see (the|our) (docs|documentation|website|wiki)\b|click "
+    r"|visit (the|our|its|plugin|project)\b|click "
+    r"|see (the |our )?(full |complete )?(docs|documentation|website|wiki)\b"
     r"|check out (the|our) (docs|documentation|website)\b|welcome to the (official )?\S+ (docs|documentation)\b"
     r"|(请|請)?(查看|参阅|參閱|访问|訪問)(官方)?(文档|文檔|网站|網站)"
     r"|(the )?(full |complete )?documentation (is|can be) (available|found|at)\b"
@@ -522,6 +534,9 @@ _POINTER = re.compile(
     r"|(pip3?|npm|yarn|pnpm|go|cargo|brew|gem|composer|apt|apt-get) (install|get|add|i) "  # a command as text
     r"|(home|homepage|website|email|e mail|contact|docs|documentation|chat|discord)\s?[:：]"  # contact lines
     r"|(请|請)?(点击|點擊)"  # "click here"
+    r"|\[[^\]]*\](\[|:\s)"  # a reference link or definition left as text
+    r"|we (accept|welcome) (submissions|contributions|pull requests|prs)\b"
+    r"|(english|chinese|中文)\b[^.]{0,20}\btranslat"  # a note on the README's language
     r"|\.\.\.|…|\d{1,2}\s?[:：、.)](?!\d))",  # a fragment carried on from elsewhere, a numbered step
     re.IGNORECASE)
 #: A first sentence that says the project's state, not what it is ("This repository is no longer maintained").
@@ -530,6 +545,8 @@ _NOTICE = re.compile(
     r"|\b(is|has been|was) (now )?(deprecated|archived|unmaintained|discontinued)\b"
     r"|\b(has )?moved (from|to)\b|\bplease cite\b|不再维护|不再維護|停止维护|停止維護"
     r"|\b(is |are )?(dual )?licensed under\b|\bfor (educational|research|learning) purposes only\b"
+    r"|\b(is|are) (still |currently )?(in|under) (active |heavy )?(beta|alpha|development)\b"
+    r"|\bexpect breaking changes\b"
     r"|仅供(学习|研究|参考|交流)|僅供(學習|研究|參考|交流)|禁止用于|禁止用於",
     re.IGNORECASE)
 #: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
@@ -608,15 +625,11 @@ class _Collector:
         if self.lead or self.skip_level:
             return
         text = " ".join(text.split())
-        if len(text) < 16 or any(sep in text for sep in (" | ", "·", " • ", "[!", "![", "http://", "https://")):
-            return
-        if sum(ch.isalpha() for ch in text) < 12 or (text.isascii() and text.count(" ") < 3 and text[-1] != "."):
-            return  # a name, a label, a greeting: not a sentence saying what the project is
-        if text[-1] in _CALL_TO_ACTION or _POINTER.match(text) or text[0] == "#" or _shouted(text):
-            return  # "Explore the docs »", "Read it in English": a way elsewhere, not what the project is
-        lead = _first_sentence(text[:300])
-        if not _NOTICE.search(lead):  # "No longer maintained.": the project's state, not what it is
-            self.lead = lead
+        if _tagline_like(text):
+            lead = _first_sentence(text[:300])
+            # "No longer maintained." is the project's state, and "Tired of slow queues?" a hook: not what it is
+            if not _NOTICE.search(lead) and lead[-1:] not in "?？":
+                self.lead = lead
 
     def image(self, alt: str, src: str) -> None:
         self.counts["images"] += 1
