@@ -123,7 +123,9 @@ def test_without_a_description_the_lead_is_the_first_sentence_of_the_first_parag
                    "1: v1 the first step of the tinyq course", "See full documentation at tinyq.example.org.",
                    "[📖 Documentation][docs]", "English (by Google Translate)", "(tweet from a happy user)",
                    "This project is under active development.", "Tired of slow queues?",
-                   "We accept submissions to the tinyq hub through pull requests."):
+                   "We accept submissions to the tinyq hub through pull requests.",
+                   "For GSoC, check out our Summer of Code guide.", "**A new v0.4.0 release of tinyq is available** !",
+                   "各模块详细文档请查看对应模块目录下的 README 文件。"):
         assert extract(f"{notice}\n\ntinyq is a small message queue for Go.\n").description == \
             "tinyq is a small message queue for Go.", notice
     assert extract("#tinyq by Jo\n\ntinyq is a small message queue for Go.\n").description.startswith("tinyq is")

@@ -522,7 +522,7 @@ _POINTER = re.compile(
     r"\W*(read (it |this |the docs |more )?(on|in) |read the (docs|documentation)\b"
     r"|visit (the|our|its|plugin|project)\b|click "
     r"|see (the |our )?(full |complete )?(docs|documentation|website|wiki)\b"
-    r"|check out (the|our) (docs|documentation|website)\b|welcome to the (official )?\S+ (docs|documentation)\b"
+    r"|(for [^,.]{1,30}, )?check ?out (the|our)\b|welcome to the (official )?\S+ (docs|documentation)\b"
     r"|(请|請)?(查看|参阅|參閱|访问|訪問)(官方)?(文档|文檔|网站|網站)"
     r"|(the )?(full |complete )?documentation (is|can be) (available|found|at)\b"
     r"|(note|notes|important|notice|caution|attention|deprecated|update)\W*:|warning\b|(注意|重要|提示|公告)\W*[:：]"
@@ -546,7 +546,8 @@ _NOTICE = re.compile(
     r"|\b(has )?moved (from|to)\b|\bplease cite\b|不再维护|不再維護|停止维护|停止維護"
     r"|\b(is |are )?(dual )?licensed under\b|\bfor (educational|research|learning) purposes only\b"
     r"|\b(is|are) (still |currently )?(in|under) (active |heavy )?(beta|alpha|development)\b"
-    r"|\bexpect breaking changes\b"
+    r"|\bexpect breaking changes\b|\b(release|version)\b[^.]{0,40}\b(is )?(now )?(out|available|released)\b"
+    r"|请查看|請查看|请参阅|請參閱|请参考|請參考|详见|詳見"
     r"|仅供(学习|研究|参考|交流)|僅供(學習|研究|參考|交流)|禁止用于|禁止用於",
     re.IGNORECASE)
 #: What ends a link label that asks to be clicked (a nav bar's "Read the docs »").
